@@ -1,0 +1,129 @@
+"""Commands about the data itself: init, status, reset, backup, import, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cli import CommandError
+from cli.progress import TerminalProgress
+from core.db import get_engine
+from core.maintenance import backup_sqlite, reset_data
+from core.migrate import upgrade
+from core.settings import get_settings, safe_url
+from core.status import status
+
+
+def register(commands: Any) -> None:
+    """Add this group's commands to the parser."""
+    p = commands.add_parser("init", help="create or upgrade the database schema")
+    p.set_defaults(handler=cmd_init)
+
+    p = commands.add_parser("status", help="where the data stands")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_status)
+
+    p = commands.add_parser("reset", help="delete all data (keeps the schema)")
+    p.add_argument("--yes", action="store_true", help="confirm")
+    p.set_defaults(handler=cmd_reset)
+
+    p = commands.add_parser("backup", help="consistent copy of the SQLite database")
+    p.add_argument("path", type=Path)
+    p.set_defaults(handler=cmd_backup)
+
+    p = commands.add_parser("import", help="import files")
+    p.add_argument("source", help="canonical, an entity name (e.g. orders), or a source format")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--system", help="the system the files come from")
+    p.add_argument("--user", help="who imports (recorded)")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser("demo", help="load the demo brand")
+    p.add_argument("--orders", type=int, default=None, help="orders to generate")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
+    p.set_defaults(handler=cmd_demo)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create or upgrade the schema."""
+    url = get_settings().database_url
+    revision = upgrade(url)
+    print(f"database {safe_url(url)} at schema {revision}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print counts, imports and schema version."""
+    doc = status(get_engine())
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"database: {doc['database']} (schema {doc['schema_version']})")
+    for name, count in doc["counts"].items():
+        print(f"  {name:<20} {count:>10}")
+    for run in doc["imports"][:10]:
+        print(
+            f"  {run['finished_at']}  {run['source']:<10} {run['file']}  +{run['inserted']} "
+            f"~{run['updated']} ={run['unchanged']} !{run['quarantined']}"
+        )
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Delete all data after an explicit --yes."""
+    if not args.yes:
+        raise CommandError("reset deletes all data: add --yes to confirm")
+    deleted = reset_data(get_engine())
+    print(f"deleted {deleted} rows; schema kept")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the SQLite database consistently."""
+    try:
+        target = backup_sqlite(get_engine(), args.path)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"backed up to {target}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import files; exit 1 when any file was refused."""
+    import jobs
+
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise CommandError(f"no such file or folder: {', '.join(missing)}")
+    with TerminalProgress() as progress:
+        reports = jobs.import_paths(
+            args.paths, args.source, system=args.system, actor=args.user, progress=progress
+        )
+    if args.json:
+        print(json.dumps([r.as_dict() for r in reports], indent=2))
+    else:
+        for report in reports:
+            stream = sys.stdout if report.ok else sys.stderr
+            print(report.summary(), file=stream)
+            for note in report.notes:
+                print(f"  note: {note}", file=stream)
+    refused = [r for r in reports if not r.ok]
+    if refused:
+        print(f"error: {len(refused)} of {len(reports)} file(s) refused", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Load the deterministic demo brand."""
+    from demo import load_demo
+
+    summary = load_demo(orders=args.orders, seed=args.seed, end=args.end, engine=get_engine())
+    print(summary)
+    return 0

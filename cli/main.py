@@ -1,0 +1,43 @@
+"""Parse the command line, run one command, turn project errors into one line and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from cli import data_commands
+
+Handler = Callable[[argparse.Namespace], int]
+REGISTRARS = [data_commands.register]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, every command group registered."""
+    parser = argparse.ArgumentParser(prog="manage.py", description="invgov command line")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in REGISTRARS:
+        register(commands)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Run one command; exit 0 on success, non-zero with a one-line reason on stderr otherwise."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the CLI never shows a traceback; the log keeps the detail
+        logging.getLogger("cli").debug("command failed", exc_info=True)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__

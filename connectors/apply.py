@@ -1,0 +1,266 @@
+"""Applying a prepared file in one transaction: idempotent upserts, item-master ownership, quarantine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from connectors.batch import ApplyCounts, Batch, Key, PreparedFile, Progress
+from core.schema import HeldItemChange, ItemChange, QuarantinedRow, SkuMapping
+
+CHUNK_PARAMS = 900
+WRITE_CHUNK = 5000
+
+
+def apply_prepared(
+    session: Session,
+    prepared: PreparedFile,
+    *,
+    run_id: int,
+    item_master_system: str,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ApplyCounts:
+    """Write every batch and the quarantine of a prepared file; the caller owns the transaction."""
+    counts = ApplyCounts()
+    for batch in prepared.batches:
+        if batch.spec.name == "items" and prepared.system != item_master_system:
+            _hold_non_owner_items(session, batch, prepared.system, run_id, now, counts)
+        else:
+            _upsert(session, batch, prepared.system, run_id, now, counts, progress)
+    counts.quarantined = _quarantine(session, prepared, run_id, now)
+    return counts
+
+
+def fetch_existing(
+    session: Session, table: Table, key: tuple[str, ...], columns: list[str], keys: list[Key]
+) -> dict[Key, dict[str, Any]]:
+    """Current values of `columns` for the given natural keys, chunked to stay under bind limits."""
+    if not keys or session.execute(select(table.c[key[0]]).limit(1)).first() is None:
+        return {}
+    key_cols = [table.c[k] for k in key]
+    selected = [*key_cols, *(table.c[c] for c in columns if c not in key)]
+    size = max(1, CHUNK_PARAMS // len(key))
+    found: dict[Key, dict[str, Any]] = {}
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        where = (
+            key_cols[0].in_([k[0] for k in chunk])
+            if len(key) == 1
+            else tuple_(*key_cols).in_(chunk)
+        )
+        for row in session.execute(select(*selected).where(where)).mappings():
+            found[tuple(row[k] for k in key)] = dict(row)
+    return found
+
+
+def _upsert(
+    session: Session,
+    batch: Batch,
+    system: str,
+    run_id: int,
+    now: datetime,
+    counts: ApplyCounts,
+    progress: Progress | None,
+) -> None:
+    spec, table = batch.spec, batch.spec.table
+    data_cols = [c for c in batch.columns if c not in spec.key]
+    existing = fetch_existing(session, table, spec.key, data_cols, list(batch.rows))
+    is_items = spec.name == "items"
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    for key, row in batch.rows.items():
+        old = existing.get(key)
+        provenance = {"source_system": system, "import_run_id": run_id}
+        if old is None:
+            if is_items:
+                row = {**row, "created_at": row.get("created_at") or now}
+                changes.append(_change(key[0], "(created)", None, None, system, run_id, now))
+            inserts.append({**row, **provenance})
+            continue
+        if is_items:
+            row = {**row, "attributes": {**(old.get("attributes") or {}), **row["attributes"]}}
+        changed = [c for c in data_cols if c in row and row[c] != old.get(c)]
+        if not changed:
+            counts.unchanged += 1
+            continue
+        if is_items:
+            changes.extend(
+                _change(key[0], c, old.get(c), row[c], system, run_id, now) for c in changed
+            )
+        merged = {c: row.get(c, old.get(c)) for c in data_cols}
+        updates.append(
+            {
+                **{f"k_{k}": v for k, v in zip(spec.key, key, strict=True)},
+                **{f"v_{c}": v for c, v in {**merged, **provenance}.items()},
+            }
+        )
+    _write_inserts(session, table, inserts, progress)
+    _write_updates(
+        session, table, spec.key, [*data_cols, "source_system", "import_run_id"], updates
+    )
+    if changes:
+        session.execute(insert(ItemChange), changes)
+    counts.add(inserted=len(inserts), updated=len(updates))
+
+
+def _write_inserts(
+    session: Session, table: Table, rows: list[dict[str, Any]], progress: Progress | None
+) -> None:
+    for start in range(0, len(rows), WRITE_CHUNK):
+        session.execute(insert(table), rows[start : start + WRITE_CHUNK])
+        if progress:
+            progress("writing", min(start + WRITE_CHUNK, len(rows)), len(rows))
+
+
+def _write_updates(
+    session: Session,
+    table: Table,
+    key: tuple[str, ...],
+    cols: list[str],
+    rows: list[dict[str, Any]],
+) -> None:
+    if not rows:
+        return
+    statement = (
+        update(table)
+        .where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
+        .values({c: bindparam(f"v_{c}") for c in cols})
+    )
+    session.connection().execute(statement, rows)
+
+
+def _change(
+    sku: str, field: str, old: Any, new: Any, system: str, run_id: int, now: datetime
+) -> dict[str, Any]:
+    return {
+        "sku": sku,
+        "field": field,
+        "old_value": _as_text(old),
+        "new_value": _as_text(new),
+        "changed_at": now,
+        "system": system,
+        "import_run_id": run_id,
+        "actor": None,
+    }
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _hold_non_owner_items(
+    session: Session, batch: Batch, system: str, run_id: int, now: datetime, counts: ApplyCounts
+) -> None:
+    """A non-owner's item file: map its SKUs to existing items and hold differing values."""
+    spec = batch.spec
+    data_cols = [c for c in batch.columns if c not in spec.key and c != "attributes"]
+    existing = fetch_existing(session, spec.table, spec.key, data_cols, list(batch.rows))
+    proposals: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for (sku,), row in batch.rows.items():
+        old = existing.get((sku,))
+        if old is None:
+            continue
+        for col in data_cols:
+            if row.get(col) is not None and row[col] != old.get(col):
+                proposals[(sku, col)] = (_as_text(row[col]), _as_text(old.get(col)))
+    unknown = len(batch.rows) - len(existing)
+    counts.unchanged += len(batch.rows)
+    mapped = _map_identical_skus(session, system, sorted(k[0] for k in existing), run_id)
+    held = _hold_changes(session, system, proposals, run_id, now)
+    counts.notes.append(
+        f"{system} does not own the item master: no item created or changed; "
+        f"{mapped} SKU mapping(s) recorded, {held} field change(s) held for review, "
+        f"{unknown} SKU(s) unknown to the item master"
+    )
+
+
+def _map_identical_skus(session: Session, system: str, skus: list[str], run_id: int) -> int:
+    table = SkuMapping.__table__
+    known = fetch_existing(
+        session, table, ("system", "system_sku"), [], [(system, s) for s in skus]
+    )
+    new = [
+        {
+            "system": system,
+            "system_sku": s,
+            "sku": s,
+            "origin": "exact",
+            "source_system": system,
+            "import_run_id": run_id,
+        }
+        for s in skus
+        if (system, s) not in known
+    ]
+    if new:
+        session.execute(insert(table), new)
+    return len(new)
+
+
+def _hold_changes(
+    session: Session,
+    system: str,
+    proposals: dict[tuple[str, str], tuple[str | None, str | None]],
+    run_id: int,
+    now: datetime,
+) -> int:
+    table = HeldItemChange.__table__
+    current = {
+        (r.sku, r.field): r for r in session.execute(select(table).where(table.c.system == system))
+    }
+    written = 0
+    for (sku, field), (proposed, current_value) in proposals.items():
+        held = current.get((sku, field))
+        values = {
+            "proposed_value": proposed,
+            "current_value": current_value,
+            "import_run_id": run_id,
+            "last_seen_at": now,
+        }
+        if held is None:
+            session.execute(
+                insert(table).values(
+                    sku=sku, field=field, system=system, first_seen_at=now, **values
+                )
+            )
+        elif held.proposed_value != proposed or held.current_value != current_value:
+            session.execute(update(table).where(table.c.id == held.id).values(**values))
+        else:
+            continue
+        written += 1
+    return written
+
+
+def _quarantine(session: Session, prepared: PreparedFile, run_id: int, now: datetime) -> int:
+    """Keep each bad row once per file sha256 and line; returns how many rows the file had bad."""
+    if not prepared.quarantine:
+        return 0
+    table = QuarantinedRow.__table__
+    known = set(
+        session.scalars(select(table.c.line_number).where(table.c.file_sha256 == prepared.sha256))
+    )
+    new = [
+        {
+            "import_run_id": run_id,
+            "entity": q.entity,
+            "file_name": prepared.file_name,
+            "file_sha256": prepared.sha256,
+            "line_number": q.line,
+            "raw_text": q.raw_text,
+            "reason": q.reason,
+            "created_at": now,
+        }
+        for q in prepared.quarantine
+        if q.line not in known
+    ]
+    if new:
+        session.execute(insert(table), new)
+    return len(prepared.quarantine)

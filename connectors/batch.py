@@ -1,0 +1,68 @@
+"""What a parsed file becomes before it is written: typed rows per entity, and quarantined rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.canonical import EntitySpec
+
+Key = tuple[Any, ...]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Batch:
+    """Rows of one entity keyed by natural key (a repeated key: the later row wins)."""
+
+    spec: EntitySpec
+    columns: tuple[str, ...]
+    rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Add a parsed row, replacing an earlier one with the same key."""
+        key = tuple(row[k] for k in self.spec.key)
+        self.rows.pop(key, None)
+        self.rows[key] = row
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """A row that could not be read: where it was, what it said, and why."""
+
+    line: int
+    raw_text: str
+    reason: str
+    entity: str | None
+
+
+@dataclass
+class PreparedFile:
+    """A file parsed and validated, ready to be applied in one transaction."""
+
+    file_name: str
+    sha256: str
+    source: str
+    system: str
+    rows_read: int
+    batches: list[Batch] = field(default_factory=list)
+    quarantine: list[QuarantineEntry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApplyCounts:
+    """What applying a file changed."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> None:
+        """Accumulate row outcomes."""
+        self.inserted += inserted
+        self.updated += updated
+        self.unchanged += unchanged

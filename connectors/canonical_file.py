@@ -1,0 +1,112 @@
+"""Parsing a canonical CSV (SPEC section 2) into a validated batch, quarantining unreadable rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.batch import Batch, PreparedFile, Progress, QuarantineEntry
+from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, EntitySpec, row_checks
+from connectors.errors import FileRefused
+from connectors.fields import RowError
+from connectors.reading import Record, TextTable
+
+# Cells whose emptiness means "not given" rather than "clear the field".
+EMPTY_MEANS_ABSENT = {"items": {"created_at"}}
+
+
+def check_header(table: TextTable, spec: EntitySpec) -> None:
+    """Refuse a file whose header lacks the entity's key or required columns, or repeats a name."""
+    seen = [name for name in table.header if name]
+    duplicates = sorted({n for n in seen if seen.count(n) > 1})
+    if duplicates:
+        raise FileRefused(table.file_name, f"repeated column(s) {', '.join(duplicates)}")
+    missing = [c for c in (*spec.key, *spec.required) if c not in table.header]
+    if missing:
+        raise FileRefused(
+            table.file_name,
+            f"not a {spec.file_name}: missing column(s) {', '.join(missing)} "
+            f"(expected header {','.join(spec.columns)})",
+        )
+
+
+def prepare_canonical(
+    table: TextTable, spec: EntitySpec, *, system: str, progress: Progress | None = None
+) -> PreparedFile:
+    """Validate every row of a canonical file; good rows into a batch, bad rows into quarantine."""
+    check_header(table, spec)
+    carried = tuple(c for c in spec.columns if c in table.header)
+    extras = [n for n in table.header if n and n not in spec.parsers]
+    prepared = PreparedFile(table.file_name, table.sha256, "canonical", system, len(table.records))
+    if extras and spec.name != "items":
+        prepared.notes.append(f"ignored column(s) not in {spec.file_name}: {', '.join(extras)}")
+    item_extra = ("attributes", *(n for n in ITEM_TYPED_ATTRIBUTES if n in extras))
+    batch = Batch(spec, carried + (item_extra if spec.name == "items" else ()))
+    positions = {name: i for i, name in enumerate(table.header) if name}
+    for done, record in enumerate(table.records, start=1):
+        try:
+            batch.add(_parse_record(record, spec, carried, extras, positions, len(table.header)))
+        except RowError as exc:
+            prepared.quarantine.append(
+                QuarantineEntry(record.line, table.raw_text(record), str(exc), spec.name)
+            )
+        if progress and done % 5000 == 0:
+            progress("validating", done, len(table.records))
+    prepared.batches.append(batch)
+    return prepared
+
+
+def _parse_record(
+    record: Record,
+    spec: EntitySpec,
+    carried: tuple[str, ...],
+    extras: list[str],
+    positions: dict[str, int],
+    width: int,
+) -> dict[str, Any]:
+    cells = record.cells
+    if len(cells) != width and not (len(cells) > width and not "".join(cells[width:]).strip()):
+        raise RowError(f"{len(cells)} fields where the header has {width}")
+    row: dict[str, Any] = {}
+    absent = EMPTY_MEANS_ABSENT.get(spec.name, set())
+    for name in carried:
+        raw = cells[positions[name]].strip()
+        if not raw:
+            if name in spec.key:
+                raise RowError(f"missing key field {name}")
+            if name in spec.required:
+                raise RowError(f"missing required field {name}")
+            if name not in absent:
+                row[name] = None
+            continue
+        try:
+            row[name] = spec.parsers[name](raw)
+        except RowError as exc:
+            raise RowError(f"{name}: {exc}") from None
+    if spec.name == "items":
+        _item_attributes(row, cells, extras, positions)
+    problem = row_checks(spec.name, row)
+    if problem:
+        raise RowError(problem)
+    return row
+
+
+def _item_attributes(
+    row: dict[str, Any], cells: tuple[str, ...], extras: list[str], positions: dict[str, int]
+) -> None:
+    attributes: dict[str, str] = {}
+    for name in extras:
+        raw = cells[positions[name]].strip()
+        if name in ITEM_TYPED_ATTRIBUTES:
+            try:
+                row[name] = ITEM_TYPED_ATTRIBUTES[name](raw) if raw else None
+            except RowError as exc:
+                raise RowError(f"{name}: {exc}") from None
+        elif raw:
+            attributes[name] = raw
+    row["attributes"] = attributes
+
+
+def spec_for_file_name(file_name: str) -> EntitySpec | None:
+    """The entity a canonical file name stands for (`orders.csv` -> orders), or None."""
+    stem = file_name.rsplit("/", 1)[-1].removesuffix(".csv").removesuffix(".CSV")
+    return ENTITIES.get(stem)

@@ -1,0 +1,1 @@
+"""Foundation of invgov: settings, database engine, canonical schema and time helpers."""

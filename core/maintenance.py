@@ -1,0 +1,36 @@
+"""Whole-database chores: delete all data, consistent SQLite backups."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, delete
+
+from core.db import is_sqlite, write_session
+from core.schema import Base
+
+
+def reset_data(engine: Engine) -> int:
+    """Delete every row of every table, keeping the schema; returns rows deleted."""
+    deleted = 0
+    with write_session(engine) as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            deleted += session.execute(delete(table)).rowcount or 0
+    return deleted
+
+
+def backup_sqlite(engine: Engine, target: Path) -> Path:
+    """A consistent copy of an SQLite database, safe while the app is writing (online backup API)."""
+    if not is_sqlite(engine):
+        raise ValueError("backup copies SQLite databases; for PostgreSQL use pg_dump")
+    source_path = engine.url.database
+    if not source_path or source_path == ":memory:":
+        raise ValueError("the database is in memory; there is no file to back up")
+    target = target.resolve()
+    if target.exists():
+        raise ValueError(f"{target} already exists; choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return target

@@ -1,0 +1,38 @@
+"""The canonical schema: every table invgov keeps."""
+
+from core.schema.base import Base
+from core.schema.canonical import (
+    CANONICAL_TABLES,
+    BundleComponent,
+    CycleCount,
+    IntegrationEvent,
+    Item,
+    Location,
+    Order,
+    OrderLine,
+    Return,
+    Shipment,
+    SkuMapping,
+    StockLevel,
+)
+from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
+
+__all__ = [
+    "CANONICAL_TABLES",
+    "Base",
+    "BundleComponent",
+    "CycleCount",
+    "HeldItemChange",
+    "ImportRun",
+    "IntegrationEvent",
+    "Item",
+    "ItemChange",
+    "Location",
+    "Order",
+    "OrderLine",
+    "QuarantinedRow",
+    "Return",
+    "Shipment",
+    "SkuMapping",
+    "StockLevel",
+]

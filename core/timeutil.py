@@ -1,0 +1,86 @@
+"""UTC time helpers: epoch-second storage, ISO 8601 parsing and ISO week labels."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import BigInteger
+from sqlalchemy.types import TypeDecorator
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SECONDS_PER_DAY = 86_400
+# 1970-01-01 was a Thursday; adding 3 makes Monday the start of each 7-day block.
+MONDAY_SHIFT_DAYS = 3
+
+
+class UTCEpoch(TypeDecorator[datetime]):
+    """An aware UTC datetime stored as integer epoch seconds, so SQL arithmetic is exact on every dialect."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | int | None, dialect: object) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        return to_epoch(value)
+
+    def process_result_value(self, value: int | None, dialect: object) -> datetime | None:
+        return None if value is None else from_epoch(value)
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_epoch(value: datetime) -> int:
+    """Epoch seconds of a datetime (naive means UTC), sub-seconds dropped."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int((value - EPOCH) // timedelta(seconds=1))
+
+
+def from_epoch(seconds: int) -> datetime:
+    """Aware UTC datetime of epoch seconds."""
+    return EPOCH + timedelta(seconds=int(seconds))
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse ISO 8601 (date, datetime, `Z` or offset); no offset means UTC. Raises ValueError."""
+    raw = text.strip()
+    if not raw:
+        raise ValueError("empty timestamp")
+    parsed = datetime.fromisoformat(raw)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def iso_z(value: datetime) -> str:
+    """A UTC timestamp written with `Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def week_monday_day(epoch_seconds: int) -> int:
+    """Days since 1970-01-01 of the Monday starting the ISO week holding this instant."""
+    days = epoch_seconds // SECONDS_PER_DAY
+    return days - (days + MONDAY_SHIFT_DAYS) % 7
+
+
+def week_label_from_monday_day(monday_day: int) -> str:
+    """The `YYYY-Www` label of the ISO week starting on this day number."""
+    monday = date(1970, 1, 1) + timedelta(days=int(monday_day))
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_label(value: datetime) -> str:
+    """The `YYYY-Www` ISO week label of a timestamp (UTC)."""
+    year, week, _ = value.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_start(label: str) -> datetime:
+    """The Monday 00:00 UTC starting an ISO week label `YYYY-Www`."""
+    year, week = label.split("-W")
+    return datetime.fromisocalendar(int(year), int(week), 1).replace(tzinfo=UTC)

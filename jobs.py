@@ -1,0 +1,151 @@
+"""Orchestration across packages: import a file (connectors), then what must follow it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from connectors.apply import apply_prepared
+from connectors.batch import Progress
+from connectors.errors import FileRefused
+from connectors.sources import SourceContext, canonical_files_in, prepare_file
+from core.db import get_engine, write_session
+from core.schema import ImportRun
+from core.settings import get_settings
+from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of importing one file: committed with counts, or refused with a reason."""
+
+    file: str
+    source: str
+    status: str
+    system: str | None = None
+    sha256: str | None = None
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    duration_ms: int = 0
+    run_id: int | None = None
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file was committed."""
+        return self.status == "committed"
+
+    def summary(self) -> str:
+        """One line a person reads in a terminal."""
+        if not self.ok:
+            return f"{self.file}: refused: {self.reason}"
+        return (
+            f"{self.file}: {self.source} as {self.system}: read {self.read}, "
+            f"inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"quarantined {self.quarantined} ({self.duration_ms} ms)"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready view."""
+        return asdict(self)
+
+
+def import_file(
+    path: Path,
+    source: str,
+    *,
+    system: str | None = None,
+    actor: str | None = None,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Parse and validate a file outside any transaction, then apply it in one short one."""
+    settings = get_settings()
+    started = time.perf_counter()
+    ctx = SourceContext(system=system, domain_owners=settings.domain_owners())
+    try:
+        prepared = prepare_file(source, path, ctx, progress)
+    except FileRefused as refused:
+        log.info("import refused: %s", refused)
+        return ImportReport(file=path.name, source=source, status="refused", reason=refused.reason)
+    started_at = utcnow()
+    with write_session(engine or get_engine()) as session:
+        run = ImportRun(
+            source=prepared.source,
+            system=prepared.system,
+            file_name=path.name,
+            sha256=prepared.sha256,
+            status="running",
+            started_at=started_at,
+            entity=",".join(b.spec.name for b in prepared.batches),
+            actor=actor,
+        )
+        session.add(run)
+        session.flush()
+        counts = apply_prepared(
+            session,
+            prepared,
+            run_id=run.id,
+            item_master_system=settings.item_master_system,
+            now=started_at,
+            progress=progress,
+        )
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        notes = prepared.notes + counts.notes
+        run.status, run.finished_at, run.duration_ms = "committed", utcnow(), duration_ms
+        run.rows_read, run.inserted, run.updated = (
+            prepared.rows_read,
+            counts.inserted,
+            counts.updated,
+        )
+        run.unchanged, run.quarantined = counts.unchanged, counts.quarantined
+        run.message = "; ".join(notes) or None
+        run_id = run.id
+    return ImportReport(
+        file=path.name,
+        source=prepared.source,
+        status="committed",
+        system=prepared.system,
+        sha256=prepared.sha256,
+        read=prepared.rows_read,
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        quarantined=counts.quarantined,
+        duration_ms=duration_ms,
+        run_id=run_id,
+        notes=notes,
+    )
+
+
+def import_paths(
+    paths: Iterable[Path],
+    source: str,
+    *,
+    system: str | None = None,
+    actor: str | None = None,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> list[ImportReport]:
+    """Import files one transaction each; `canonical` expands folders into their canonical CSVs."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(canonical_files_in(path))
+        else:
+            files.append(path)
+    return [
+        import_file(f, source, system=system, actor=actor, engine=engine, progress=progress)
+        for f in files
+    ]
