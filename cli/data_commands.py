@@ -15,7 +15,7 @@ from core.db import get_engine
 from core.maintenance import backup_sqlite, reset_data
 from core.migrate import upgrade
 from core.settings import get_settings, safe_url
-from core.status import status
+from core.status import is_empty, status
 
 
 def register(commands: Any) -> None:
@@ -47,6 +47,7 @@ def register(commands: Any) -> None:
     p.add_argument("--orders", type=int, default=None, help="orders to generate")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
+    p.add_argument("--if-empty", action="store_true", help="only when the database holds no data")
     p.set_defaults(handler=cmd_demo)
 
 
@@ -124,6 +125,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Load the deterministic demo brand."""
     from demo import load_demo
 
+    if args.if_empty and not is_empty(get_engine()):
+        print("database already holds data; demo not loaded")
+        return 0
     summary = load_demo(orders=args.orders, seed=args.seed, end=args.end, engine=get_engine())
     print(summary)
     return 0
