@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -20,6 +21,22 @@ from core.settings import get_settings
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Per-import options of `manage.py import`: a location, a snapshot time, a mapping file."""
+
+    location: str | None = None
+    as_of: datetime | None = None
+    mapping: Path | None = None
+
+
+def _mtime(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+    except OSError:
+        return None
 
 
 @dataclass
@@ -69,11 +86,20 @@ def import_file(
     actor: str | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportReport:
     """Parse and validate a file outside any transaction, then apply it in one short one."""
     settings = get_settings()
     started = time.perf_counter()
-    ctx = SourceContext(system=system, domain_owners=settings.domain_owners())
+    options = options or ImportOptions()
+    ctx = SourceContext(
+        system=system,
+        domain_owners=settings.domain_owners(),
+        location=options.location,
+        as_of=options.as_of,
+        mapping=options.mapping,
+        file_mtime=_mtime(path),
+    )
     try:
         prepared = prepare_file(source, path, ctx, progress)
     except FileRefused as refused:
@@ -137,6 +163,7 @@ def import_paths(
     actor: str | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files one transaction each; `canonical` expands folders into their canonical CSVs."""
     files: list[Path] = []
@@ -146,6 +173,8 @@ def import_paths(
         else:
             files.append(path)
     return [
-        import_file(f, source, system=system, actor=actor, engine=engine, progress=progress)
+        import_file(
+            f, source, system=system, actor=actor, engine=engine, progress=progress, options=options
+        )
         for f in files
     ]

@@ -16,6 +16,7 @@ from core.maintenance import backup_sqlite, reset_data
 from core.migrate import upgrade
 from core.settings import get_settings, safe_url
 from core.status import is_empty, status
+from core.timeutil import parse_iso
 
 
 def register(commands: Any) -> None:
@@ -39,6 +40,9 @@ def register(commands: Any) -> None:
     p.add_argument("source", help="canonical, an entity name (e.g. orders), or a source format")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--system", help="the system the files come from")
+    p.add_argument("--location", help="location id for files that carry none")
+    p.add_argument("--as-of", type=parse_iso, default=None, help="snapshot time (ISO 8601)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping file (mapped, sql)")
     p.add_argument("--user", help="who imports (recorded)")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
     p.set_defaults(handler=cmd_import)
@@ -103,8 +107,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     if missing:
         raise CommandError(f"no such file or folder: {', '.join(missing)}")
     with TerminalProgress() as progress:
+        options = jobs.ImportOptions(location=args.location, as_of=args.as_of, mapping=args.mapping)
         reports = jobs.import_paths(
-            args.paths, args.source, system=args.system, actor=args.user, progress=progress
+            args.paths,
+            args.source,
+            system=args.system,
+            actor=args.user,
+            progress=progress,
+            options=options,
         )
     if args.json:
         print(json.dumps([r.as_dict() for r in reports], indent=2))

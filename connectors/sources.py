@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from connectors.batch import PreparedFile, Progress
@@ -15,10 +16,14 @@ from connectors.reading import read_text_table
 
 @dataclass(frozen=True)
 class SourceContext:
-    """What a source needs besides the file: the importing system and the configured owners."""
+    """What a source needs besides the file: the importing system, options and configured owners."""
 
     system: str | None
     domain_owners: dict[str, str]
+    location: str | None = None
+    as_of: datetime | None = None
+    mapping: Path | None = None
+    file_mtime: datetime | None = None
 
 
 Preparer = Callable[[bytes, str, SourceContext, Progress | None], PreparedFile]
