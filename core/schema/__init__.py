@@ -1,5 +1,6 @@
 """The canonical schema: every table invgov keeps."""
 
+from core.schema.accounts import AuditEntry, LoginAttempt, Team, User
 from core.schema.base import Base
 from core.schema.canonical import (
     CANONICAL_TABLES,
@@ -19,6 +20,7 @@ from core.schema.imports import HeldItemChange, ImportRun, ItemChange, Quarantin
 
 __all__ = [
     "CANONICAL_TABLES",
+    "AuditEntry",
     "Base",
     "BundleComponent",
     "CycleCount",
@@ -28,6 +30,7 @@ __all__ = [
     "Item",
     "ItemChange",
     "Location",
+    "LoginAttempt",
     "Order",
     "OrderLine",
     "QuarantinedRow",
@@ -35,4 +38,6 @@ __all__ = [
     "Shipment",
     "SkuMapping",
     "StockLevel",
+    "Team",
+    "User",
 ]

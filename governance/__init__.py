@@ -1,0 +1,1 @@
+"""Governance: who may do what, accounts, the audit log (exceptions, reviews and approvals build on it)."""
