@@ -11,12 +11,16 @@ from typing import Any
 
 from cli import CommandError
 from cli.progress import TerminalProgress
-from core.db import get_engine
+from core.db import get_engine, write_session
 from core.maintenance import backup_sqlite, reset_data
 from core.migrate import upgrade
 from core.settings import get_settings, safe_url
 from core.status import is_empty, status
 from core.timeutil import parse_iso
+from governance.accounts import ensure_first_admin, remove_demo_accounts
+
+# People and the audit trail outlive a data reset; demo accounts go with the demo data.
+ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log")
 
 
 def register(commands: Any) -> None:
@@ -60,6 +64,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     url = get_settings().database_url
     revision = upgrade(url)
     print(f"database {safe_url(url)} at schema {revision}")
+    with write_session(get_engine()) as session:
+        password = ensure_first_admin(session)
+    if password:
+        print(f"created the first admin: user 'admin', password {password} (shown only this once)")
     return 0
 
 
@@ -84,8 +92,12 @@ def cmd_reset(args: argparse.Namespace) -> int:
     """Delete all data after an explicit --yes."""
     if not args.yes:
         raise CommandError("reset deletes all data: add --yes to confirm")
-    deleted = reset_data(get_engine())
-    print(f"deleted {deleted} rows; schema kept")
+    deleted = reset_data(get_engine(), keep=ACCOUNT_TABLES)
+    with write_session(get_engine()) as session:
+        removed = remove_demo_accounts(session)
+    print(
+        f"deleted {deleted} rows and {removed} demo account(s); schema, accounts and audit log kept"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine, delete
@@ -11,12 +12,14 @@ from core.db import is_sqlite, write_session
 from core.schema import Base
 
 
-def reset_data(engine: Engine) -> int:
-    """Delete every row of every table, keeping the schema; returns rows deleted."""
+def reset_data(engine: Engine, *, keep: Iterable[str] = ()) -> int:
+    """Delete every row of every table but those named in `keep`, keeping the schema; returns rows deleted."""
+    kept = set(keep)
     deleted = 0
     with write_session(engine) as session:
         for table in reversed(Base.metadata.sorted_tables):
-            deleted += session.execute(delete(table)).rowcount or 0
+            if table.name not in kept:
+                deleted += session.execute(delete(table)).rowcount or 0
     return deleted
 
 

@@ -14,6 +14,10 @@ from core.db import dispose_engines, get_engine
 from core.migrate import upgrade
 from core.schema import Base
 from core.settings import get_settings
+from governance import passwords
+
+# Cheapest argon2 settings keep the suite fast; one accounts test checks the production profile.
+passwords.use_profile(passwords.profiles.CHEAPEST)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"

@@ -100,3 +100,15 @@ def test_unknown_path_is_a_clear_error(db_url: str) -> None:
 def test_database_url_passwords_are_masked() -> None:
     masked = safe_url("postgresql+psycopg://ops:s3cret@db.example:5432/invgov")
     assert masked == "postgresql+psycopg://ops:***@db.example:5432/invgov"
+
+
+def test_init_creates_the_first_admin_once_and_reset_keeps_real_accounts(db_url: str) -> None:
+    first = run(db_url, "init")
+    assert first.returncode == 0
+    [line] = [x for x in first.stdout.splitlines() if "first admin" in x]
+    assert line.startswith("created the first admin: user 'admin', password ")
+    assert "first admin" not in run(db_url, "init").stdout
+    run(db_url, "import", "canonical", str(FIXTURES / "canonical"))
+    assert run(db_url, "reset", "--yes").returncode == 0
+    users = run(db_url, "users", "list", "--json")
+    assert [u["name"] for u in json.loads(users.stdout)] == ["admin"]
