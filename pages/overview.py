@@ -1,0 +1,45 @@
+"""Overview: how much data there is, orders placed per week, and the latest imports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, frame
+from ui.charts import orders_per_week_figure
+from ui.filters import get_filters
+
+RECENT_IMPORTS = 10
+
+ctx = frame.page_context()
+st.title("Overview")
+counts = data.entity_counts(ctx.url, ctx.version)
+
+if frame.is_empty(counts):
+    frame.show_empty_state()
+else:
+    frame.metric_tiles(counts)
+    chosen = get_filters()
+    st.subheader("Orders placed per week")
+    st.caption(
+        f"{chosen.start:%Y-%m-%d} to {chosen.end:%Y-%m-%d} (UTC), by channel. "
+        "The location filter keeps orders with a line allocated to a chosen location."
+    )
+    weekly = data.orders_per_week(
+        ctx.url, ctx.version, chosen.start, chosen.end, chosen.channels, chosen.locations
+    )
+    if weekly.empty:
+        st.info("No orders placed in this range for the chosen channels and locations.")
+    else:
+        st.plotly_chart(orders_per_week_figure(weekly), config={"displaylogo": False})
+
+st.subheader("Recent imports")
+recent = data.import_history(ctx.url, ctx.version, RECENT_IMPORTS)
+if recent.empty:
+    st.caption("No imports yet.")
+else:
+    st.dataframe(recent, hide_index=True)
+    st.page_link(
+        "pages/data.py",
+        label="Full import history and quarantined rows",
+        icon=":material/arrow_forward:",
+    )

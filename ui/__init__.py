@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers of the app: data access, filters, formatting, exports (pages import these)."""
