@@ -1,4 +1,4 @@
-"""invgov entry point: page settings, the page list, the shared sidebar, then the chosen page.
+"""invgov entry point: page settings, sign-in, the pages this role may see, the sidebar, the page.
 
 Run with `streamlit run app.py` after `python manage.py init`.
 """
@@ -7,22 +7,28 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import auth
 from ui.frame import PAGE_CONFIG, data_context, render_sidebar, run_framed
 
-# Every page of the app, one line each; the menu shows them in this order.
-PAGES: list[st.Page] = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
-]  # fmt: skip
+# Every page of the app, one line each, keyed as in ui.auth.PAGE_ACCESS; the menu keeps this order.
+PAGES: dict[str, st.Page] = {
+    "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    "account": st.Page("pages/account.py", title="My account", icon=":material/person:", url_path="account"),
+    "admin": st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:", url_path="admin"),
+}  # fmt: skip
 
 
 def main() -> None:
-    """Build the frame and run the page the user asked for."""
+    """Sign in, then build the menu from the pages this role may see and run the chosen one."""
     st.set_page_config(**PAGE_CONFIG)
-    # Sign-in and the role guard go here: they choose which of PAGES this user may see.
-    pages = PAGES
-    page = st.navigation(pages)
-    ctx = data_context()
+    ctx = data_context()  # stops with "run manage.py init" when the schema is missing
+    actor = auth.current_actor()
+    if actor is None:
+        auth.show_sign_in_only()
+        return
+    page = st.navigation([p for key, p in PAGES.items() if auth.may_view(actor, key)])
+    auth.render_identity(actor)
     render_sidebar(ctx)
     run_framed(page, ctx)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import data, frame
+from ui.auth import require
 from ui.download import csv_download
+
+actor = require("data")
 
 
 def show_quarantine(ctx: frame.DataContext) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import data, frame
+from ui.auth import require
 from ui.charts import orders_per_week_figure
 from ui.filters import get_filters
+
+actor = require("overview")
 
 RECENT_IMPORTS = 10
 

@@ -16,16 +16,20 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import jobs
-from core.db import dispose_engines, get_engine
+from core.db import dispose_engines, get_engine, write_session
 from core.settings import get_settings
+from governance.accounts import create_first_admin
 from ui import queries
+from ui.auth import USER_KEY
 from ui.export import neutralise_cell, to_csv_bytes
 from ui.filters import FilterKey, Filters, default_dates, get_filters
 from ui.format import age_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
-PAGES = ("pages/overview.py", "pages/data.py")
+PAGES = ("pages/overview.py", "pages/data.py", "pages/account.py", "pages/admin.py")
+ADMIN = "admin"
+DATA_PAGES = ("pages/overview.py", "pages/data.py")
 PAYLOAD = "<script>alert(1)</script>"
 # Elements that show their content as plain text (no Markdown, no HTML).
 TEXT_ONLY = {"dataframe", "arrow_data_frame", "text", "code"}
@@ -66,6 +70,16 @@ def clear_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
 
 
+@pytest.fixture(autouse=True)
+def admin_account(request: pytest.FixtureRequest) -> None:
+    """Every page needs a signed-in user: an admin account in the test database."""
+    if "db_url" not in request.fixturenames:
+        return
+    url = request.getfixturevalue("db_url")
+    with write_session(get_engine(url)) as session:
+        create_first_admin(session=session, name=ADMIN, password="admin-password-1")
+
+
 @pytest.fixture
 def filled_db(db_url: str, tmp_path: Path) -> str:
     """The test database with the small canonical drop imported."""
@@ -84,7 +98,9 @@ def run_page(page: str) -> AppTest:
     With a `pages/` folder beside app.py, AppTest runs a switched-to page file on its own, the way
     a cold deep link does on a fresh server; the page then draws the shared sidebar itself.
     """
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = ADMIN
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -111,7 +127,9 @@ def metric_values(at: AppTest) -> dict[str, str]:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_an_empty_database(db_url: str, page: str) -> None:
     at = run_page(page)
-    assert at.title[0].value in {"Overview", "Data"}
+    assert at.title[0].value in {"Overview", "Data", "My account", "Admin"}
+    if page not in DATA_PAGES:
+        return
     shown = " ".join(str(e.value) for e in [*at.info, *at.code, *at.text])
     assert "python manage.py demo" in shown
     assert "python manage.py import canonical DIR" in shown
@@ -143,7 +161,7 @@ def test_overview_says_what_to_import_when_empty(db_url: str) -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_a_filled_database(filled_db: str, page: str) -> None:
     at = run_page(page)
-    assert at.title[0].value in {"Overview", "Data"}
+    assert at.title[0].value in {"Overview", "Data", "My account", "Admin"}
     freshness = at.sidebar.dataframe[0].value
     # Canonical files count as their domain owner: locations and items from erp, orders from oms.
     assert set(zip(freshness["source"], freshness["system"], strict=True)) == {
@@ -170,7 +188,9 @@ def test_overview_shows_counts_and_the_orders_chart(filled_db: str) -> None:
 
 
 def test_a_new_import_shows_on_the_next_run(db_url: str, tmp_path: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = ADMIN
+    at.run()
     assert not at.metric
     (tmp_path / "items.csv").write_text(CANONICAL["items.csv"], encoding="utf-8")
     jobs.import_paths([tmp_path / "items.csv"], "canonical", engine=get_engine(db_url))
