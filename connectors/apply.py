@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import ApplyCounts, Batch, Key, PreparedFile, Progress
@@ -38,22 +38,24 @@ def apply_prepared(
 def fetch_existing(
     session: Session, table: Table, key: tuple[str, ...], columns: list[str], keys: list[Key]
 ) -> dict[Key, dict[str, Any]]:
-    """Current values of `columns` for the given natural keys, chunked to stay under bind limits."""
+    """Current values of `columns` for the given natural keys, chunked to stay under bind limits.
+
+    Rows are looked up by the leading key column (the primary key's index prefix) and matched on
+    the whole key in Python: a row-value IN list is not served by the index on every SQLite.
+    """
     if not keys or session.execute(select(table.c[key[0]]).limit(1)).first() is None:
         return {}
-    key_cols = [table.c[k] for k in key]
-    selected = [*key_cols, *(table.c[c] for c in columns if c not in key)]
-    size = max(1, CHUNK_PARAMS // len(key))
+    wanted = set(keys)
+    leading = sorted({k[0] for k in keys}, key=str)
+    selected = [*(table.c[k] for k in key), *(table.c[c] for c in columns if c not in key)]
     found: dict[Key, dict[str, Any]] = {}
-    for start in range(0, len(keys), size):
-        chunk = keys[start : start + size]
-        where = (
-            key_cols[0].in_([k[0] for k in chunk])
-            if len(key) == 1
-            else tuple_(*key_cols).in_(chunk)
-        )
-        for row in session.execute(select(*selected).where(where)).mappings():
-            found[tuple(row[k] for k in key)] = dict(row)
+    for start in range(0, len(leading), CHUNK_PARAMS):
+        chunk = leading[start : start + CHUNK_PARAMS]
+        query = select(*selected).where(table.c[key[0]].in_(chunk))
+        for row in session.execute(query).mappings():
+            row_key = tuple(row[k] for k in key)
+            if row_key in wanted:
+                found[row_key] = dict(row)
     return found
 
 

@@ -13,10 +13,11 @@ from tempfile import TemporaryDirectory
 from sqlalchemy import Engine
 
 import jobs
-from core.db import get_engine
+from core.db import get_engine, write_session
 from demo.generate import Generated, generate_files
 from demo.plan import DEFAULT_ORDERS, HISTORY_WEEKS, DemoPlan
 from demo.summary import planted_problems
+from governance.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 
 log = logging.getLogger(__name__)
 ACTOR = "demo"
@@ -59,8 +60,17 @@ def import_demo_files(run: DemoRun) -> None:
         run.notes.append(f"warning: {quarantined} generated rows were quarantined")
 
 
-# The load sequence; later steps (e.g. creating demo accounts) are appended here.
-STEPS: list[Step] = [write_demo_files, import_demo_files]
+def create_accounts(run: DemoRun) -> None:
+    """Create one demo account per role (documented in the README), only together with the demo data."""
+    with write_session(run.engine) as session:
+        accounts = create_demo_accounts(session)
+    if accounts:
+        names = ", ".join(f"{name} ({role})" for name, role, _team, _password in accounts)
+        run.notes.append(f"demo accounts (password {DEMO_PASSWORD!r}): {names}")
+
+
+# The load sequence; a later step is one function appended here.
+STEPS: list[Step] = [write_demo_files, import_demo_files, create_accounts]
 
 
 def run_demo(
