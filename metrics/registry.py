@@ -1,0 +1,27 @@
+"""Every metric of SPEC section 3 in table order (the order of `metrics --json`)."""
+
+from __future__ import annotations
+
+from metrics import counts, fulfilment, integrations, returns, routing, sku_quality, stock
+from metrics.errors import MetricError
+from metrics.model import MetricDef
+
+METRICS: tuple[MetricDef, ...] = (
+    *counts.METRICS,
+    *routing.METRICS,
+    *fulfilment.METRICS,
+    *returns.METRICS,
+    *sku_quality.METRICS,
+    *integrations.METRICS,
+    *stock.METRICS,
+)
+METRIC_IDS: tuple[str, ...] = tuple(metric.id for metric in METRICS)
+BY_ID: dict[str, MetricDef] = {metric.id: metric for metric in METRICS}
+
+
+def metric(metric_id: str) -> MetricDef:
+    """The definition of a metric id; MetricError for an unknown one."""
+    try:
+        return BY_ID[metric_id]
+    except KeyError:
+        raise MetricError(f"unknown metric {metric_id!r}") from None

@@ -1,0 +1,207 @@
+"""Warehouse stock at as_of: each system's sellable stock against the book's, and unmapped system SKUs.
+
+The book of a location is the system owning warehouse stock (setting `book_system`, default `wms`,
+overridable per location). A system is compared at a location only when both it and the book have
+a sellable row there with as_of ≤ as_of. Per (system, location, sku) the newest as_of among the
+sellable rows resolving to that sku counts, its rows summed (a SKU missing from a newer snapshot
+keeps its older value); the book side is resolved the same way. Pairs are the union of both sides'
+SKUs, a missing side counting 0. A system SKU resolves through sku_mappings first, else by exact,
+case-sensitive equality with the sku of an item created ≤ as_of; unresolved ones are left out here
+and counted by unmapped_system_skus over every stock row with as_of ≤ as_of, any status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    select,
+    union_all,
+)
+
+from core.schema import Item, SkuMapping, StockLevel
+from metrics.model import Context, CountOf, MetricDef, Source
+from metrics.sql import flag, happened, integer_sum, number, text_by_key
+
+SELLABLE = "sellable"
+
+
+def book_of(location: ColumnElement[Any], ctx: Context) -> ColumnElement[str]:
+    """The book system of a location column (per-location setting, else the default book)."""
+    settings = ctx.settings
+    return text_by_key(location, settings.book_system_by_location, settings.book_system)
+
+
+def resolve(rows: FromClause, ctx: Context) -> tuple[FromClause, ColumnElement[Any]]:
+    """`rows` (with system, system_sku) joined to what resolves them, and the resolved sku (or NULL)."""
+    maps, items = SkuMapping.__table__, Item.__table__
+    joined = rows.outerjoin(
+        maps, and_(maps.c.system == rows.c.system, maps.c.system_sku == rows.c.system_sku)
+    ).outerjoin(
+        items, and_(items.c.sku == rows.c.system_sku, happened(items.c.created_at, ctx.now))
+    )
+    return joined, func.coalesce(maps.c.sku, items.c.sku)
+
+
+def latest_sellable(ctx: Context) -> CTE:
+    """Per (system, location, sku): the summed sellable quantity of its newest as_of ≤ as_of."""
+    stock = StockLevel.__table__
+    joined, sku = resolve(stock, ctx)
+    resolved = (
+        select(
+            stock.c.system, stock.c.location_id, sku.label("sku"), stock.c.as_of, stock.c.quantity
+        )
+        .select_from(joined)
+        .where(stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now), sku.is_not(None))
+        .subquery("resolved")
+    )
+    group = (resolved.c.system, resolved.c.location_id, resolved.c.sku)
+    newest = func.max(resolved.c.as_of).over(partition_by=group).label("newest")
+    ranked = select(resolved, newest).subquery("ranked")
+    return (
+        select(
+            ranked.c.system,
+            ranked.c.location_id,
+            ranked.c.sku,
+            integer_sum(ranked.c.quantity).label("qty"),
+        )
+        .where(ranked.c.as_of == ranked.c.newest)
+        .group_by(ranked.c.system, ranked.c.location_id, ranked.c.sku)
+        .cte("latest")
+    )
+
+
+def compared_systems(ctx: Context) -> CTE:
+    """(system, location, book) where both the system and the location's book have sellable rows."""
+    stock = StockLevel.__table__
+    present = (
+        select(stock.c.system, stock.c.location_id)
+        .where(stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now))
+        .distinct()
+        .cte("present")
+    )
+    book_rows = present.alias("book_present")
+    book = book_of(present.c.location_id, ctx)
+    book_present = exists().where(
+        book_rows.c.location_id == present.c.location_id, book_rows.c.system == book
+    )
+    return (
+        select(present.c.system, present.c.location_id, book.label("book"))
+        .where(present.c.system != book, book_present)
+        .cte("compared")
+    )
+
+
+def pair_records(ctx: Context) -> Select[Any]:
+    """Every compared (system, location, sku) with the system's and the book's sellable quantity."""
+    latest, compared = latest_sellable(ctx), compared_systems(ctx)
+    zero = number(0)
+    same_location = latest.c.location_id == compared.c.location_id
+    system_side = select(
+        compared.c.system,
+        compared.c.location_id,
+        compared.c.book,
+        latest.c.sku,
+        latest.c.qty.label("system_qty"),
+        zero.label("book_qty"),
+    ).select_from(compared.join(latest, and_(latest.c.system == compared.c.system, same_location)))
+    book_side = select(
+        compared.c.system, compared.c.location_id, compared.c.book, latest.c.sku,
+        zero.label("system_qty"), latest.c.qty.label("book_qty"),
+    ).select_from(compared.join(latest, and_(latest.c.system == compared.c.book, same_location)))  # fmt: skip
+    sides = union_all(system_side, book_side).subquery("sides")
+    keys = (sides.c.system, sides.c.location_id, sides.c.sku, sides.c.book)
+    pairs = (
+        select(
+            *keys,
+            integer_sum(sides.c.system_qty).label("system_qty"),
+            integer_sum(sides.c.book_qty).label("book_qty"),
+        )
+        .group_by(*keys)
+        .subquery("pairs")
+    )
+    excess = pairs.c.system_qty - pairs.c.book_qty
+    return select(
+        pairs.c.system,
+        pairs.c.location_id.label("location"),
+        pairs.c.sku,
+        pairs.c.system_qty,
+        pairs.c.book.label("book_system"),
+        pairs.c.book_qty,
+        flag(pairs.c.system_qty != pairs.c.book_qty).label("differs"),
+        case((excess > zero, excess), else_=zero).label("overstated"),
+    )
+
+
+def system_sku_records(ctx: Context) -> Select[Any]:
+    """Every distinct (system, system_sku) of stock rows with as_of ≤ as_of, flagged when unresolved."""
+    stock = StockLevel.__table__
+    seen = (
+        select(
+            stock.c.system,
+            stock.c.system_sku,
+            func.count().label("stock_rows"),
+            func.max(stock.c.as_of).label("last_as_of"),
+        )
+        .where(happened(stock.c.as_of, ctx.now))
+        .group_by(stock.c.system, stock.c.system_sku)
+        .subquery("seen")
+    )
+    joined, sku = resolve(seen, ctx)
+    return select(
+        seen.c.system,
+        seen.c.system_sku,
+        sku.label("sku"),
+        seen.c.stock_rows,
+        seen.c.last_as_of,
+        flag(sku.is_(None)).label("unmapped"),
+    ).select_from(joined)
+
+
+PAIRS = Source(
+    "stock_pairs",
+    dims=("system",),
+    parts=("differs", "overstated"),
+    records=pair_records,
+    weekly=False,
+    order_by=("system", "location", "sku"),
+)
+SYSTEM_SKUS = Source(
+    "system_skus",
+    dims=("system",),
+    parts=("unmapped",),
+    records=system_sku_records,
+    weekly=False,
+    order_by=("system", "system_sku"),
+)
+
+METRICS = (
+    MetricDef(
+        "stock_discrepancies",
+        "Compared (location, sku) pairs where the system's sellable ≠ the book's; "
+        "num: units overstated, Σ max(0, system − book).",
+        PAIRS,
+        None,
+        ("system",),
+        CountOf("differs", "records", num="overstated"),
+        drill_part="differs",
+    ),
+    MetricDef(
+        "unmapped_system_skus",
+        "Distinct system SKUs resolving to no sku, of those seen in stock rows "
+        "(for `all`: distinct (system, system_sku) pairs).",
+        SYSTEM_SKUS,
+        None,
+        ("system",),
+        CountOf("unmapped", "records"),
+        drill_part="unmapped",
+    ),
+)

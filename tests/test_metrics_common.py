@@ -1,0 +1,175 @@
+"""Metrics as a whole: shared test helpers, the metric list, row existence, ordering, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import jobs
+from cli.main import main
+from core.db import get_engine
+from metrics import METRIC_IDS, compute_metrics
+
+AS_OF = datetime(2026, 1, 21, 9, 30, tzinfo=UTC)  # a Wednesday of 2026-W04
+Table = tuple[str, list[tuple[Any, ...]]]
+
+SPEC_METRIC_IDS = [
+    "inventory_record_accuracy",
+    "unit_accuracy",
+    "split_order_rate",
+    "multi_location_rate",
+    "reroute_rate",
+    "fill_rate",
+    "stalled_orders",
+    "return_lag_p50_hours",
+    "return_lag_p90_hours",
+    "open_returns",
+    "black_hole_returns",
+    "sku_quality_rate",
+    "sku_check_failures",
+    "integration_failure_rate",
+    "integration_failures",
+    "stock_discrepancies",
+    "unmapped_system_skus",
+]
+
+
+def load(db_url: str, folder: Path, **tables: Table) -> None:
+    """Write canonical CSVs (entity=(header, rows)) into a folder and import it; nothing quarantined."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for entity, (header, rows) in tables.items():
+        with (folder / f"{entity}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header.split(","))
+            writer.writerows(rows)
+    reports = jobs.import_paths([folder], "canonical", engine=get_engine(db_url))
+    assert [r.status for r in reports] == ["committed"] * len(tables)
+    assert [r.quarantined for r in reports] == [0] * len(tables)
+
+
+def rows_of(db_url: str, *metric_ids: str, as_of: datetime = AS_OF) -> list[dict[str, Any]]:
+    """The rows of some metrics, in output order."""
+    rows = compute_metrics(get_engine(db_url), as_of)
+    return [r for r in rows if r["metric"] in metric_ids]
+
+
+def row(
+    metric: str, week: str | None, dim: str, key: str | None, value: Any, n: int, num: Any
+) -> dict[str, Any]:
+    """An expected output row."""
+    return {
+        "metric": metric,
+        "week": week,
+        "dim": dim,
+        "key": key,
+        "value": value,
+        "n": n,
+        "num": num,
+    }
+
+
+def test_metric_ids_are_the_spec_table_in_order() -> None:
+    assert list(METRIC_IDS) == SPEC_METRIC_IDS
+
+
+def test_every_metric_is_documented_and_has_its_own_hand_worked_test() -> None:
+    from metrics import METRICS
+
+    family_tests = [
+        p.read_text(encoding="utf-8")
+        for p in Path(__file__).parent.glob("test_metrics_*.py")
+        if p.name not in ("test_metrics_common.py", "test_metrics_oracle.py")
+    ]
+    for definition in METRICS:
+        assert definition.definition.strip(), definition.id
+        assert any(f'"{definition.id}"' in text for text in family_tests), definition.id
+
+
+def test_empty_database_has_only_the_always_present_rows(db_url: str) -> None:
+    # stalled_orders, open_returns and black_hole_returns always have their `all` row, 0 included.
+    assert compute_metrics(get_engine(db_url), AS_OF) == [
+        row("stalled_orders", None, "all", None, 0, 0, None),
+        row("open_returns", None, "all", None, 0, 0, None),
+        row("black_hole_returns", None, "all", None, 0, 0, None),
+    ]
+
+
+def _mixed_data(db_url: str, folder: Path) -> None:
+    load(
+        db_url,
+        folder,
+        cycle_counts=(
+            "count_id,counted_at,location_id,sku,system_qty,counted_qty",
+            [
+                ("K1", "2026-01-13T10:00:00Z", "ZZ", "S1", 10, 10),
+                ("K2", "2026-01-06T10:00:00Z", "AA", "S1", 10, 9),
+                ("K3", "2026-01-13T11:00:00Z", "AA", "S1", 10, 10),
+            ],
+        ),
+        integration_events=(
+            "event_id,occurred_at,integration,status,error_type",
+            [("E1", "2026-01-14T00:00:00Z", "shopify", "failed", "timeout")],
+        ),
+    )
+
+
+def test_rows_are_sorted_by_metric_week_all_dim_and_key(db_url: str, tmp_path: Path) -> None:
+    _mixed_data(db_url, tmp_path / "data")
+    rows = compute_metrics(get_engine(db_url), AS_OF)
+    ira, ua, ifr, ifs = (
+        SPEC_METRIC_IDS[0],
+        SPEC_METRIC_IDS[1],
+        SPEC_METRIC_IDS[13],
+        SPEC_METRIC_IDS[14],
+    )
+    # W02: K2 (AA, unknown item: tol 0, 9 vs 10 inaccurate); W03: K1 (ZZ) and K3 (AA), both exact.
+    # Unit accuracy W02: 1 - 1/10 = 0.9.
+    assert rows == [
+        row(ira, "2026-W02", "all", None, 0.0, 1, 0),
+        row(ira, "2026-W02", "abc_class", None, 0.0, 1, 0),
+        row(ira, "2026-W02", "location", "AA", 0.0, 1, 0),
+        row(ira, "2026-W03", "all", None, 1.0, 2, 2),
+        row(ira, "2026-W03", "abc_class", None, 1.0, 2, 2),
+        row(ira, "2026-W03", "location", "AA", 1.0, 1, 1),
+        row(ira, "2026-W03", "location", "ZZ", 1.0, 1, 1),
+        row(ua, "2026-W02", "all", None, 1 - 1 / 10, 1, None),
+        row(ua, "2026-W02", "location", "AA", 1 - 1 / 10, 1, None),
+        row(ua, "2026-W03", "all", None, 1.0, 2, None),
+        row(ua, "2026-W03", "location", "AA", 1.0, 1, None),
+        row(ua, "2026-W03", "location", "ZZ", 1.0, 1, None),
+        row("stalled_orders", None, "all", None, 0, 0, None),
+        row("open_returns", None, "all", None, 0, 0, None),
+        row("black_hole_returns", None, "all", None, 0, 0, None),
+        row(ifr, "2026-W03", "all", None, 1.0, 1, 1),
+        row(ifr, "2026-W03", "integration", "shopify", 1.0, 1, 1),
+        row(ifs, "2026-W03", "error_type", "timeout", 1, 1, None),
+    ]
+
+
+def test_cli_prints_the_json_document(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _mixed_data(db_url, tmp_path / "data")
+    assert main(["metrics", "--json", "--as-of", "2026-01-21T15:00:00.750+05:30"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    # 15:00:00.750 at +05:30 is 09:30:00.750 UTC, written to the second with Z.
+    assert document["as_of"] == "2026-01-21T09:30:00Z"
+    assert document["metrics"] == compute_metrics(get_engine(db_url), AS_OF)
+
+
+def test_cli_table_shows_the_latest_complete_week_and_snapshots(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _mixed_data(db_url, tmp_path / "data")
+    assert main(["metrics", "--as-of", "2026-01-21T09:30:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "week 2026-W03 (latest complete)" in out  # as_of is in W04
+    table_lines = [line.split() for line in out.splitlines()]
+    assert ["inventory_record_accuracy", "location", "ZZ", "1.0000", "1", "1"] in table_lines
+    assert ["stalled_orders", "all", "-", "0", "0", "-"] in table_lines
+    assert not any(line[:1] == ["split_order_rate"] for line in table_lines)
