@@ -15,6 +15,7 @@ from connectors.errors import FileRefused
 DELIMITERS = (",", ";", "\t")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BINARY_SNIFF_BYTES = 8192
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -59,12 +60,18 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode(data: bytes, file_name: str) -> tuple[str, str]:
-    """Text and encoding name: UTF-16 or UTF-8 (BOM optional), else cp1252, else Latin-1; refuses binary."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+def decode(data: bytes, file_name: str, encoding: str | None = None) -> tuple[str, str]:
+    """Text and encoding name: UTF-16 or UTF-8 (BOM optional), else cp1252, else Latin-1; refuses binary.
+
+    A named `encoding` (e.g. from a mapping file) is used as given, a BOM dropped.
+    """
+    utf16 = data.startswith(_UTF16_BOMS) or (encoding or "").lower().startswith("utf-16")
+    if not utf16 and b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise FileRefused(file_name, "binary content (NUL bytes), not a delimited text export")
+    if encoding:
+        return _decode_as(data, file_name, encoding), encoding
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16"), "utf-16"
     if data.startswith(b"\xff") and not data.startswith(b"\xff\xfe"):
         data = data[1:]  # a stray 0xFF seen at the start of Excel re-saves
     for encoding in ("utf-8-sig", "cp1252"):
@@ -75,6 +82,17 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
+def _decode_as(data: bytes, file_name: str, encoding: str) -> str:
+    try:
+        return data.decode(encoding).lstrip("\ufeff")
+    except LookupError:
+        raise FileRefused(file_name, f"unknown encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            file_name, f"not {encoding} text: {exc.reason} at byte {exc.start}"
+        ) from None
+
+
 def sniff_delimiter(first_line: str) -> str:
     """The delimiter used most in the header line (comma when there is none)."""
     counts = {d: first_line.count(d) for d in DELIMITERS}
@@ -82,9 +100,11 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_text_table(data: bytes, file_name: str, delimiter: str | None = None) -> TextTable:
+def read_text_table(
+    data: bytes, file_name: str, delimiter: str | None = None, encoding: str | None = None
+) -> TextTable:
     """Decode and split a delimited export into header and records; refuses what is not a table."""
-    text, encoding = decode(data, file_name)
+    text, encoding = decode(data, file_name, encoding)
     if not text.strip():
         raise FileRefused(file_name, "the file is empty")
     first_line = _LINE_BREAK.split(text.lstrip("\r\n"), maxsplit=1)[0]
@@ -126,3 +146,66 @@ def read_path(path: Path, delimiter: str | None = None) -> TextTable:
     except OSError as exc:
         raise FileRefused(path.name, f"cannot read the file ({exc.strerror})") from exc
     return read_text_table(data, path.name, delimiter)
+
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def is_xlsx(data: bytes, file_name: str) -> bool:
+    """Whether bytes look like an Excel workbook (a zip container, or an .xlsx name)."""
+    return data.startswith(XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
+
+
+def read_xlsx_table(data: bytes, file_name: str, sheet: str | None = None) -> TextTable:
+    """One worksheet of an XLSX workbook as a text table; line numbers are the sheet's row numbers."""
+    from openpyxl import load_workbook  # imported here: only XLSX imports need it
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and XML errors alike
+        raise FileRefused(file_name, f"not a readable XLSX workbook ({exc})") from exc
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise FileRefused(
+                file_name, f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})"
+            )
+        rows = [
+            tuple(_xlsx_text(v) for v in values)
+            for values in (book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
+    return _table_from_rows(rows, file_name, sha256_of(data))
+
+
+def _table_from_rows(rows: list[tuple[str, ...]], file_name: str, sha256: str) -> TextTable:
+    lines = ["\t".join(c.replace("\r", " ").replace("\n", " ") for c in row) for row in rows]
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise FileRefused(file_name, "no header line")
+    records = [
+        Record(line=n, end_line=n, cells=row)
+        for n, row in enumerate(rows[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+    return TextTable(
+        file_name=file_name,
+        sha256=sha256,
+        encoding="xlsx",
+        delimiter="\t",
+        header=[cell.strip() for cell in rows[0]],
+        records=records,
+        text="\n".join(lines),
+    )
+
+
+def _xlsx_text(value: object) -> str:
+    """A cell as the text a person sees: whole floats without `.0`, dates in ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return str(value)

@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from connectors.auto import FORMATS, prepare_auto
 from connectors.batch import PreparedFile, Progress
 from connectors.canonical import ENTITIES
 from connectors.canonical_file import prepare_canonical, spec_for_file_name
+from connectors.context import SourceContext
 from connectors.errors import FileRefused
+from connectors.mapped import prepare_mapped
 from connectors.reading import read_text_table
+from connectors.sql_source import prepare_sql
 
-
-@dataclass(frozen=True)
-class SourceContext:
-    """What a source needs besides the file: the importing system, options and configured owners."""
-
-    system: str | None
-    domain_owners: dict[str, str]
-    location: str | None = None
-    as_of: datetime | None = None
-    mapping: Path | None = None
-    file_mtime: datetime | None = None
-
+__all__ = ["SOURCES", "SourceContext", "canonical_files_in", "prepare_file"]
 
 Preparer = Callable[[bytes, str, SourceContext, Progress | None], PreparedFile]
+# Sources whose preparer names the format it used (kept as the import's source).
+SELF_NAMING = {"auto"}
 
 
 def _canonical_entity(entity: str) -> Preparer:
@@ -60,6 +53,10 @@ def _canonical_by_name(
 SOURCES: dict[str, Preparer] = {
     "canonical": _canonical_by_name,
     **{entity: _canonical_entity(entity) for entity in ENTITIES},
+    **{name: fmt.prepare for name, fmt in FORMATS.items()},
+    "mapped": prepare_mapped,
+    "sql": prepare_sql,
+    "auto": prepare_auto,
 }
 
 
@@ -74,7 +71,8 @@ def prepare_file(
     except OSError as exc:
         raise FileRefused(path.name, f"cannot read the file ({exc.strerror})") from exc
     prepared = SOURCES[source](data, path.name, ctx, progress)
-    prepared.source = source
+    if source not in SELF_NAMING:
+        prepared.source = source
     return prepared
 
 

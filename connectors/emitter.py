@@ -1,0 +1,149 @@
+"""Collecting what a source file says as canonical rows: validated, keyed, summed or replaced, and counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from connectors.batch import Batch, PreparedFile, QuarantineEntry
+from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, row_checks
+from connectors.errors import ConnectorError
+from connectors.fields import RowError
+
+
+@dataclass
+class CreateOnlyBatch(Batch):
+    """Items a non-item file reports: to be created when missing, never to change an existing item."""
+
+    create_only: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class SystemRecord:
+    """A variant a system holds without a SKU, keyed by the system's own fields (e.g. handle + options)."""
+
+    system: str
+    key: str
+    line: int
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class PreparedSourceFile(PreparedFile):
+    """A prepared source file, plus the system records it carried that have no SKU."""
+
+    system_records: list[SystemRecord] = field(default_factory=list)
+
+
+class Emitter:
+    """Rows of one source record are pending until the record is accepted, then join their batches."""
+
+    def __init__(self, prepared: PreparedSourceFile, entity: str) -> None:
+        self.prepared = prepared
+        self.entity = entity
+        self._batches: dict[str, Batch] = {}
+        self._pending: list[tuple[str, dict[str, Any], bool, bool, bool]] = []
+        self._repeats: Counter[tuple[str, bool]] = Counter()
+        self.counts: Counter[str] = Counter()
+        self._rejected: set[int] = set()
+
+    def add(
+        self,
+        entity: str,
+        row: dict[str, Any],
+        *,
+        sum_quantity: bool = False,
+        create_only: bool = False,
+        repeats_expected: bool = False,
+    ) -> None:
+        """Validate a canonical row (RowError when unreadable) and hold it until the record is accepted.
+
+        A repeated key replaces the earlier row, or adds to its quantity with `sum_quantity`;
+        repeats are reported in the notes unless `repeats_expected` (e.g. an order per line).
+        """
+        spec = ENTITIES[entity]
+        if entity == "items":
+            row.setdefault("attributes", {})
+        for name in spec.key:
+            if row.get(name) in (None, ""):
+                raise RowError(f"missing key field {name}")
+        for name in spec.required:
+            if row.get(name) in (None, ""):
+                raise RowError(f"missing required field {name}")
+        _check_lengths(entity, row)
+        problem = row_checks(entity, row)
+        if problem:
+            raise RowError(problem)
+        self._pending.append((entity, row, sum_quantity, create_only, repeats_expected))
+
+    def accept(self) -> None:
+        """The record was read: its pending rows join their batches."""
+        for entity, row, sum_quantity, create_only, expected in self._pending:
+            batch = self._batch(entity, row, create_only)
+            key = tuple(row[k] for k in batch.spec.key)
+            earlier = batch.rows.get(key)
+            if earlier is not None and not expected:
+                self._repeats[(entity, sum_quantity)] += 1
+                if sum_quantity:
+                    row = {**row, "quantity": earlier["quantity"] + row["quantity"]}
+            batch.add(row)
+        self._pending.clear()
+
+    def reject(self, line: int, raw_text: str, reason: str, entity: str | None = None) -> None:
+        """The record could not be read: drop its pending rows and quarantine it (once per line)."""
+        self._pending.clear()
+        if line in self._rejected:
+            return
+        self._rejected.add(line)
+        self.prepared.quarantine.append(
+            QuarantineEntry(line, raw_text, reason, entity or self.entity)
+        )
+
+    def count(self, what: str, n: int = 1) -> None:
+        """Count something worth telling (rendered as `N what` in the notes)."""
+        self.counts[what] += n
+
+    def note(self, text: str | None) -> None:
+        """Add a note for the import report (ignored when None)."""
+        if text and text not in self.prepared.notes:
+            self.prepared.notes.append(text)
+
+    def finish(self) -> PreparedSourceFile:
+        """The prepared file: batches in canonical entity order, counts and repeats as notes."""
+        order = list(ENTITIES)
+        self.prepared.batches = sorted(
+            self._batches.values(), key=lambda b: order.index(b.spec.name)
+        )
+        for what, n in self.counts.items():
+            self.note(f"{n} {what}")
+        for (entity, summed), n in sorted(self._repeats.items()):
+            rule = "quantities summed" if summed else "the later row wins"
+            self.note(f"{n} repeated {entity} key(s) in the file: {rule}")
+        return self.prepared
+
+    def _batch(self, entity: str, row: dict[str, Any], create_only: bool) -> Batch:
+        batch = self._batches.get(entity)
+        if batch is None:
+            spec = ENTITIES[entity]
+            columns = tuple(c for c in spec.columns if c in row)
+            if entity == "items":
+                columns += ("attributes", *(c for c in ITEM_TYPED_ATTRIBUTES if c in row))
+            kind = CreateOnlyBatch if create_only else Batch
+            batch = self._batches[entity] = kind(spec, columns)
+        if set(row) != set(batch.columns):
+            raise ConnectorError(
+                f"{entity} rows of one file must carry the same fields: "
+                f"{sorted(row)} vs {sorted(batch.columns)}"
+            )
+        return batch
+
+
+def _check_lengths(entity: str, row: dict[str, Any]) -> None:
+    table = ENTITIES[entity].table
+    for name, value in row.items():
+        if not isinstance(value, str) or name not in table.c:
+            continue
+        limit = getattr(table.c[name].type, "length", None)
+        if limit is not None and len(value) > limit:
+            raise RowError(f"{name} is longer than {limit} characters")
