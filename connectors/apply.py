@@ -70,7 +70,8 @@ def _upsert(
 ) -> None:
     spec, table = batch.spec, batch.spec.table
     data_cols = [c for c in batch.columns if c not in spec.key]
-    existing = fetch_existing(session, table, spec.key, data_cols, list(batch.rows))
+    fetched = [*data_cols, "origin"] if spec.name == "sku_mappings" else data_cols
+    existing = fetch_existing(session, table, spec.key, fetched, list(batch.rows))
     is_items = spec.name == "items"
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -78,6 +79,9 @@ def _upsert(
     for key, row in batch.rows.items():
         old = existing.get(key)
         provenance = {"source_system": system, "import_run_id": run_id}
+        if old is not None and (batch.create_only or _protected(spec.name, old)):
+            counts.unchanged += 1
+            continue
         if old is None:
             if is_items:
                 row = {**row, "created_at": row.get("created_at") or now}
@@ -108,6 +112,11 @@ def _upsert(
     if changes:
         session.execute(insert(ItemChange), changes)
     counts.add(inserted=len(inserts), updated=len(updates))
+
+
+def _protected(entity: str, old: dict[str, Any]) -> bool:
+    """A steward-confirmed SKU mapping is never overwritten by a file."""
+    return entity == "sku_mappings" and old.get("origin") == "steward"
 
 
 def _write_inserts(

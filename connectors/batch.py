@@ -19,6 +19,7 @@ class Batch:
     spec: EntitySpec
     columns: tuple[str, ...]
     rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    create_only: bool = False  # rows create missing records but never change existing ones
 
     def add(self, row: dict[str, Any]) -> None:
         """Add a parsed row, replacing an earlier one with the same key."""

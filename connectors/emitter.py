@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from connectors.batch import Batch, PreparedFile, QuarantineEntry
 from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, row_checks
@@ -13,12 +13,6 @@ from connectors.fields import RowError
 
 
 @dataclass
-class CreateOnlyBatch(Batch):
-    """Items a non-item file reports: to be created when missing, never to change an existing item."""
-
-    create_only: ClassVar[bool] = True
-
-
 @dataclass(frozen=True)
 class SystemRecord:
     """A variant a system holds without a SKU, keyed by the system's own fields (e.g. handle + options)."""
@@ -129,8 +123,7 @@ class Emitter:
             columns = tuple(c for c in spec.columns if c in row)
             if entity == "items":
                 columns += ("attributes", *(c for c in ITEM_TYPED_ATTRIBUTES if c in row))
-            kind = CreateOnlyBatch if create_only else Batch
-            batch = self._batches[entity] = kind(spec, columns)
+            batch = self._batches[entity] = Batch(spec, columns, create_only=create_only)
         if set(row) != set(batch.columns):
             raise ConnectorError(
                 f"{entity} rows of one file must carry the same fields: "

@@ -204,7 +204,12 @@ def test_data_page_lists_runs_and_quarantine(filled_db: str) -> None:
     assert sorted(history["file"]) == sorted(CANONICAL)
     assert history["finished (UTC)"].str.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$").all()
     assert sorted(quarantine["file"]) == ["items.csv", "orders.csv"]
-    assert len(at.download_button) == 2
+    assert [b.label for b in at.download_button] == [
+        "Download import history (CSV)",
+        "XLSX",
+        "Download quarantined rows (CSV)",
+        "XLSX",
+    ]
 
 
 def test_quarantine_filter_by_reason_and_file(filled_db: str) -> None:
@@ -345,3 +350,20 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 )
 def test_age_text(then: datetime | None, expected: str) -> None:
     assert age_text(then, NOW) == expected
+
+
+def test_formula_sku_is_neutralised_in_csv_and_xlsx() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from ui.export import to_xlsx_bytes
+
+    frame = pd.DataFrame({"sku": ['=HYPERLINK("http://x")', "SAFE-1"], "qty": [1, 2]})
+    csv_text = to_csv_bytes(frame).decode("utf-8-sig")
+    assert csv_text.splitlines()[1] == '"\'=HYPERLINK(""http://x"")",1'
+    sheet = load_workbook(BytesIO(to_xlsx_bytes(frame))).active
+    cell = sheet["A2"]
+    assert cell.value == '\'=HYPERLINK("http://x")'
+    assert cell.data_type == "s"  # stored as text, not as a formula
+    assert [c.value for c in sheet[3]] == ["SAFE-1", 2]

@@ -54,3 +54,22 @@ def test_reimporting_the_master_inventory_changes_nothing(
     jobs.import_file(shop, "shopify-inventory", engine=engine)
     again = jobs.import_file(shop, "shopify-inventory", engine=engine)
     assert (again.inserted, again.updated) == (0, 0)
+
+
+def test_stock_files_create_missing_items_but_never_change_existing_ones(
+    engine: Engine, shopify_master: None, tmp_path
+) -> None:
+    from tests.conftest import FIXTURES
+
+    inventory = FIXTURES / "shopify-inventory" / "inventory_export.csv"
+    jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    items = {i["sku"]: i for i in table_rows(engine, "items")}
+    sku = sorted(items)[0]
+    # The item master (shopify) then activates and renames the item through a products-like file.
+    edit = tmp_path / "items.csv"
+    edit.write_text(f"sku,name,lifecycle_status\n{sku},Curated name,active\n")
+    assert jobs.import_file(edit, "items", engine=engine, system="shopify").updated == 1
+    again = jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    assert again.ok and again.inserted == 0 and again.updated == 0
+    item = {i["sku"]: i for i in table_rows(engine, "items")}[sku]
+    assert (item["name"], item["lifecycle_status"]) == ("Curated name", "active")
