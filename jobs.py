@@ -19,6 +19,8 @@ from core.db import get_engine, write_session
 from core.schema import ImportRun
 from core.settings import get_settings
 from core.timeutil import utcnow
+from governance.pipeline import after_import
+from metrics.refresh import ImportRefresh
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,8 @@ def import_file(
         )
         session.add(run)
         session.flush()
+        touched = {b.spec.name: list(b.rows.values()) for b in prepared.batches}
+        refresh = ImportRefresh.begin(session, touched)
         counts = apply_prepared(
             session,
             prepared,
@@ -127,6 +131,7 @@ def import_file(
             now=started_at,
             progress=progress,
         )
+        refresh.finish(session, now=started_at)
         duration_ms = int((time.perf_counter() - started) * 1000)
         notes = prepared.notes + counts.notes
         run.status, run.finished_at, run.duration_ms = "committed", utcnow(), duration_ms
@@ -138,6 +143,7 @@ def import_file(
         run.unchanged, run.quarantined = counts.unchanged, counts.quarantined
         run.message = "; ".join(notes) or None
         run_id = run.id
+    after_import(engine or get_engine(), run_id=run_id, actor=actor)
     return ImportReport(
         file=path.name,
         source=prepared.source,

@@ -23,22 +23,23 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> str:
-    """Create or upgrade the schema at `url` to the newest revision; returns it."""
+    """Create or upgrade the schema at `url` to the newest revision(s); returns them."""
     engine = get_engine(url)
     config = alembic_config(url)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     return head_revision()
 
 
 def head_revision() -> str:
-    """The newest revision the code knows."""
+    """The newest revision(s) the code knows, comma-separated when branches are not merged yet."""
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return script.get_current_head() or ""
+    return ",".join(sorted(script.get_heads()))
 
 
 def current_revision(url: str) -> str | None:
-    """The revision a database is at (None when it has no schema)."""
+    """The revision(s) a database is at (None when it has no schema)."""
     with get_engine(url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None

@@ -17,6 +17,8 @@ from core.schema.canonical import (
     StockLevel,
 )
 from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
+from core.schema.kpis import KpiTarget
+from core.schema.mapping import SkuSuggestion, SystemRecord
 
 __all__ = [
     "CANONICAL_TABLES",
@@ -29,6 +31,7 @@ __all__ = [
     "IntegrationEvent",
     "Item",
     "ItemChange",
+    "KpiTarget",
     "Location",
     "LoginAttempt",
     "Order",
@@ -37,7 +40,9 @@ __all__ = [
     "Return",
     "Shipment",
     "SkuMapping",
+    "SkuSuggestion",
     "StockLevel",
+    "SystemRecord",
     "Team",
     "User",
 ]
