@@ -15,6 +15,11 @@ people, audit = st.tabs(["People and teams", "Audit log"])
 with people:
     table = admin_views.people_table()
     st.dataframe(table, hide_index=True)
+    st.subheader("Teams")
+    st.caption(
+        "A team is created when an owner is first given it; routing sends exceptions to teams."
+    )
+    st.dataframe(admin_views.teams_table(), hide_index=True)
     st.subheader("Add a user")
     admin_views.add_user_form(actor)
     st.subheader("Change a user")

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from core.db import read_session, write_session
+from core.schema import Team, User
 from governance import accounts
 from governance.audit import read_audit_log
 from governance.errors import GovernanceError
@@ -41,6 +42,18 @@ def people_table() -> pd.DataFrame:
         users = accounts.list_users(session)
     frame = pd.DataFrame(users)
     return frame.drop(columns=[c for c in frame.columns if "hash" in c], errors="ignore")
+
+
+def teams_table() -> pd.DataFrame:
+    """Every team with how many enabled people belong to it."""
+    query = (
+        select(Team.name.label("team"), func.count(User.id).label("people"))
+        .outerjoin(User, (User.team_id == Team.id) & User.disabled.is_(False))
+        .group_by(Team.name)
+        .order_by(Team.name)
+    )
+    with read_session(_engine()) as session:
+        return pd.DataFrame(session.execute(query).mappings().all(), columns=["team", "people"])
 
 
 def add_user_form(actor: Actor) -> None:
