@@ -14,6 +14,7 @@ from ui.frame import PAGE_CONFIG, data_context, render_sidebar, run_framed
 PAGES: dict[str, st.Page] = {
     "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
     "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    "sources": st.Page("pages/sources.py", title="Sources", icon=":material/upload_file:", url_path="sources"),
     "account": st.Page("pages/account.py", title="My account", icon=":material/person:", url_path="account"),
     "admin": st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:", url_path="admin"),
 }  # fmt: skip

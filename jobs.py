@@ -14,15 +14,21 @@ from sqlalchemy import Engine
 from connectors.apply import apply_prepared
 from connectors.batch import Progress
 from connectors.errors import FileRefused
-from connectors.sources import SourceContext, canonical_files_in, prepare_file
-from core.db import get_engine, write_session
+from connectors.preview import FilePreview, summarise
+from connectors.sources import SOURCES, SourceContext, canonical_files_in, prepare_file
+from core.db import get_engine, read_session, write_session
 from core.schema import ImportRun
 from core.settings import get_settings
 from core.timeutil import utcnow
+from governance.permissions import Action, Actor, authorize
 from governance.pipeline import after_import
 from metrics.refresh import ImportRefresh
 
 log = logging.getLogger(__name__)
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "connectors" / "mappings"
+# Sources an uploaded file may name: all but `sql`, whose mapping file names a database to connect to.
+NOT_FOR_UPLOADS = {"sql"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,19 @@ class ImportOptions:
     location: str | None = None
     as_of: datetime | None = None
     mapping: Path | None = None
+
+
+def _context(path: Path, system: str | None, options: ImportOptions | None) -> SourceContext:
+    """What a source needs besides the file: the system, the options and the configured owners."""
+    options = options or ImportOptions()
+    return SourceContext(
+        system=system,
+        domain_owners=get_settings().domain_owners(),
+        location=options.location,
+        as_of=options.as_of,
+        mapping=options.mapping,
+        file_mtime=_mtime(path),
+    )
 
 
 def _mtime(path: Path) -> datetime | None:
@@ -93,15 +112,7 @@ def import_file(
     """Parse and validate a file outside any transaction, then apply it in one short one."""
     settings = get_settings()
     started = time.perf_counter()
-    options = options or ImportOptions()
-    ctx = SourceContext(
-        system=system,
-        domain_owners=settings.domain_owners(),
-        location=options.location,
-        as_of=options.as_of,
-        mapping=options.mapping,
-        file_mtime=_mtime(path),
-    )
+    ctx = _context(path, system, options)
     try:
         prepared = prepare_file(source, path, ctx, progress)
     except FileRefused as refused:
@@ -184,3 +195,49 @@ def import_paths(
         )
         for f in files
     ]
+
+
+def preview_file(
+    path: Path,
+    source: str,
+    *,
+    system: str | None = None,
+    options: ImportOptions | None = None,
+    rows: int | None = None,
+) -> FilePreview:
+    """Parse and validate a file exactly as an import would, writing nothing: what it would load."""
+    try:
+        prepared = prepare_file(source, path, _context(path, system, options))
+    except FileRefused as refused:
+        return FilePreview(file=path.name, source=source, refused=refused.reason)
+    return summarise(prepared) if rows is None else summarise(prepared, rows)
+
+
+def import_as(
+    actor: Actor,
+    path: Path,
+    source: str,
+    *,
+    system: str | None = None,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+    options: ImportOptions | None = None,
+) -> ImportReport:
+    """Import a file for a signed-in person: PermissionDenied unless their role may import files now."""
+    engine = engine or get_engine()
+    with read_session(engine) as session:
+        current = authorize(session, actor, Action.IMPORT_FILES)
+    log.info("%s imports %s as %s", current.name, path.name, source)
+    return import_file(path, source, system=system, actor=current.name, engine=engine,
+                       progress=progress, options=options)  # fmt: skip
+
+
+def upload_sources() -> list[str]:
+    """The sources an uploaded file may be imported with, `auto` first."""
+    names = [name for name in SOURCES if name not in NOT_FOR_UPLOADS]
+    return ["auto", *(n for n in names if n != "auto")]
+
+
+def builtin_mappings() -> dict[str, Path]:
+    """The mapping files shipped with invgov (for the `mapped` source), by file name."""
+    return {p.name: p for p in sorted(MAPPINGS_DIR.glob("*.toml"))}

@@ -47,6 +47,7 @@ class AmazonFbaInventory(SourceFormat):
         sku = identifier(row["sku"], "sku")
         if not sku:
             raise RowError("missing sku")
+        self.out.describe(sku, title=row["title"])
         for status, roles in STATUS_BY_ROLES.items():
             given = [q for r in roles if (q := optional_int(row[r], COLUMNS[r])) is not None]
             if not given:

@@ -50,6 +50,7 @@ class AmazonListings(SourceFormat):
         if not sku:
             raise RowError("missing seller SKU")
         self.out.count("listing(s) read")
+        self.out.describe(sku, title=row["title"])
         if self.owns_item_master:
             lifecycle = LIFECYCLE_BY_STATUS.get(row["status"].lower(), "draft")
             item = {"sku": sku, "name": row["title"] or None, "lifecycle_status": lifecycle}

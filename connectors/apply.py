@@ -9,6 +9,8 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import ApplyCounts, Batch, Key, PreparedFile, Progress
+from connectors.resolution import resolve_system_skus
+from connectors.system_records import store_system_records
 from core.schema import HeldItemChange, ItemChange, QuarantinedRow, SkuMapping
 
 CHUNK_PARAMS = 900
@@ -24,7 +26,7 @@ def apply_prepared(
     now: datetime,
     progress: Progress | None = None,
 ) -> ApplyCounts:
-    """Write every batch and the quarantine of a prepared file; the caller owns the transaction."""
+    """Write batches and quarantine, resolve system SKUs, keep SKU-less records; caller owns the transaction."""
     counts = ApplyCounts()
     for batch in prepared.batches:
         if batch.spec.name == "items" and prepared.system != item_master_system:
@@ -32,6 +34,8 @@ def apply_prepared(
         else:
             _upsert(session, batch, prepared.system, run_id, now, counts, progress)
     counts.quarantined = _quarantine(session, prepared, run_id, now)
+    counts.notes += resolve_system_skus(session, prepared, run_id=run_id, now=now)
+    counts.notes += store_system_records(session, prepared, run_id=run_id, now=now)
     return counts
 
 

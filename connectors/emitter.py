@@ -12,7 +12,6 @@ from connectors.errors import ConnectorError
 from connectors.fields import RowError
 
 
-@dataclass
 @dataclass(frozen=True)
 class SystemRecord:
     """A variant a system holds without a SKU, keyed by the system's own fields (e.g. handle + options)."""
@@ -21,13 +20,24 @@ class SystemRecord:
     key: str
     line: int
     fields: tuple[tuple[str, str], ...]
+    kind: str = "variant"
+
+
+@dataclass(frozen=True)
+class SkuFacts:
+    """What a source says about one of its system SKUs besides stock: a title and a barcode."""
+
+    title: str | None = None
+    barcode: str | None = None
 
 
 @dataclass
 class PreparedSourceFile(PreparedFile):
-    """A prepared source file, plus the system records it carried that have no SKU."""
+    """A prepared source file, plus its system records without a SKU and what it says of its SKUs."""
 
     system_records: list[SystemRecord] = field(default_factory=list)
+    system_skus: dict[str, SkuFacts] = field(default_factory=dict)
+    keys_with_sku: set[str] = field(default_factory=set)  # source keys of records that have a SKU
 
 
 class Emitter:
@@ -38,6 +48,9 @@ class Emitter:
         self.entity = entity
         self._batches: dict[str, Batch] = {}
         self._pending: list[tuple[str, dict[str, Any], bool, bool, bool]] = []
+        self._pending_records: list[SystemRecord] = []
+        self._pending_facts: list[tuple[str, SkuFacts]] = []
+        self._pending_keys: list[str] = []
         self._repeats: Counter[tuple[str, bool]] = Counter()
         self.counts: Counter[str] = Counter()
         self._rejected: set[int] = set()
@@ -83,16 +96,43 @@ class Emitter:
                     row = {**row, "quantity": earlier["quantity"] + row["quantity"]}
             batch.add(row)
         self._pending.clear()
+        self.prepared.system_records.extend(self._pending_records)
+        for system_sku, facts in self._pending_facts:
+            known = self.prepared.system_skus.get(system_sku, SkuFacts())
+            self.prepared.system_skus[system_sku] = SkuFacts(
+                facts.title or known.title, facts.barcode or known.barcode
+            )
+        self.prepared.keys_with_sku.update(self._pending_keys)
+        self._pending_records.clear()
+        self._pending_facts.clear()
+        self._pending_keys.clear()
 
     def reject(self, line: int, raw_text: str, reason: str, entity: str | None = None) -> None:
         """The record could not be read: drop its pending rows and quarantine it (once per line)."""
         self._pending.clear()
+        self._pending_records.clear()
+        self._pending_facts.clear()
+        self._pending_keys.clear()
         if line in self._rejected:
             return
         self._rejected.add(line)
         self.prepared.quarantine.append(
             QuarantineEntry(line, raw_text, reason, entity or self.entity)
         )
+
+    def describe(
+        self, system_sku: str, *, title: str | None = None, barcode: str | None = None
+    ) -> None:
+        """Hold a system SKU's title and barcode (they help map it); empty values keep earlier ones."""
+        self._pending_facts.append((system_sku, SkuFacts(title or None, barcode or None)))
+
+    def system_record(self, record: SystemRecord) -> None:
+        """Hold a source record that has no SKU; it is kept as a system record once its record is read."""
+        self._pending_records.append(record)
+
+    def has_sku(self, key: str) -> None:
+        """Note that the record a system keys this way carries a SKU (a stored system record of it goes)."""
+        self._pending_keys.append(key)
 
     def count(self, what: str, n: int = 1) -> None:
         """Count something worth telling (rendered as `N what` in the notes)."""

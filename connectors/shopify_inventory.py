@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from connectors.cells import identifier, is_not_stocked, optional_int, snapshot_time
+from connectors.emitter import SystemRecord
 from connectors.fields import RowError
-from connectors.shopify_common import VariantNames, option_values, variant_key
+from connectors.shopify_common import VariantNames, option_values, variant_key, variant_name
 from connectors.source_base import Layout, Row, SourceFormat
 
 STATUS_BY_ROLE = {
@@ -64,9 +65,14 @@ class ShopifyInventory(SourceFormat):
         """One stock row per location and quantity column that holds a number."""
         sku = identifier(row["sku"], "SKU")
         options = option_values(row)
-        if not sku:
-            self.out.count("row(s) without a SKU keyed by handle:option values")
         system_sku = sku or variant_key(row["handle"], options)
+        self.out.describe(system_sku, title=variant_name(row["title"], options))
+        if sku:
+            self.out.has_sku(variant_key(row["handle"], options))
+        else:
+            self.out.count("row(s) without a SKU keyed by handle:option values")
+            fields = (("handle", row["handle"]), ("title", row["title"]))
+            self.out.system_record(SystemRecord(self.system, system_sku, row.line, fields))
         for location, quantities in self._locations(row):
             if is_not_stocked(quantities["available"]):
                 self.out.count("variant-location pair(s) not stocked (no stock row)")

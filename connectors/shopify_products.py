@@ -94,6 +94,7 @@ class ShopifyProducts(SourceFormat):
             return
         category = row["category"] or row["type"]
         variant = Variant(row.line, sku, row["handle"], row["vendor"], category, barcode, lifecycle)
+        self.out.has_sku(variant_key(row["handle"], option_values(row)))
         self.variants.setdefault(sku, []).append(variant)
         self.names.add(sku, row["title"], option_values(row))
 
@@ -136,6 +137,5 @@ class ShopifyProducts(SourceFormat):
         self.out.count("variant(s) without a SKU")
         options = option_values(row)
         fields = (("handle", row["handle"]), ("title", row["title"]), ("barcode", barcode))
-        self.out.prepared.system_records.append(
-            SystemRecord(self.system, variant_key(row["handle"], options), row.line, fields)
-        )
+        key = variant_key(row["handle"], options)
+        self.out.system_record(SystemRecord(self.system, key, row.line, fields))

@@ -9,6 +9,7 @@ An empty quantity cell means the variation is not tracked at that location: no r
 from __future__ import annotations
 
 from connectors.cells import identifier, optional_int, snapshot_time
+from connectors.emitter import SystemRecord
 from connectors.fields import RowError
 from connectors.source_base import Layout, Row, SourceFormat
 
@@ -43,8 +44,14 @@ class SquareItems(SourceFormat):
         sku, token = identifier(row["sku"], "SKU"), identifier(row["token"], "Token")
         if not sku and not token:
             raise RowError("missing both SKU and Token")
+        self.out.describe(sku or token, title=self._name(row), barcode=_gtin(row))
+        if sku and token:
+            self.out.has_sku(token)
         if not sku:
             self.out.count("variation(s) without a SKU keyed by Token")
+            fields = (("title", self._name(row)), ("barcode", _gtin(row)))
+            record = SystemRecord(self.system, token, row.line, fields, kind="variation")
+            self.out.system_record(record)
         for location, raw in row.pivot:
             quantity = optional_int(raw, f"{QUANTITY_PREFIX} {location}")
             if quantity is None:
@@ -56,12 +63,23 @@ class SquareItems(SourceFormat):
         if sku and self.owns_item_master:
             self.out.add("items", self._item(sku, row), create_only=True)
 
-    def _item(self, sku: str, row: Row) -> dict[str, object]:
+    def _name(self, row: Row) -> str:
         name = row["item"]
         if row["variation"].lower() not in DEFAULT_VARIATIONS:
             name = f"{name} - {row['variation']}"
+        return name
+
+    def _item(self, sku: str, row: Row) -> dict[str, object]:
         return {
-            "sku": sku, "name": name or None, "category": row["category"] or None,
+            "sku": sku, "name": self._name(row) or None, "category": row["category"] or None,
             "barcode": identifier(row["gtin"], "GTIN") or None,
             "lifecycle_status": LIFECYCLE_BY_ARCHIVED.get(row["archived"].lower(), "draft"),
         }  # fmt: skip
+
+
+def _gtin(row: Row) -> str:
+    """The GTIN as text for matching ('' when empty or damaged by a spreadsheet)."""
+    try:
+        return identifier(row["gtin"], "GTIN")
+    except RowError:
+        return ""

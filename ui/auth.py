@@ -27,6 +27,7 @@ USER_KEY = "invgov.user"
 PAGE_ACCESS: dict[str, Action] = {
     "overview": Action.READ,
     "data": Action.READ,
+    "sources": Action.READ,
     "account": Action.READ,
     "admin": Action.MANAGE_USERS,
 }

@@ -1,0 +1,28 @@
+"""Sources: stewards and admins import exports (preview first, then a background job); everyone sees history and freshness."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from governance.permissions import Action, may_ever
+from ui import frame, sources_upload, sources_views
+from ui.auth import require
+
+actor = require("sources")
+
+ctx = frame.page_context()
+st.title("Sources")
+if may_ever(actor, Action.IMPORT_FILES):
+    st.subheader("Import files")
+    sources_upload.import_panel(actor)
+    sources_views.job_panel(ctx)
+else:
+    st.info(
+        "Stewards and admins import files here. Below: what has been imported, and how fresh "
+        "each source is.",
+        icon=":material/info:",
+    )
+st.subheader("Freshness per source")
+sources_views.freshness_panel(ctx)
+st.subheader("Import history")
+sources_views.history_panel(ctx)
