@@ -13,6 +13,11 @@ from ui.frame import PAGE_CONFIG, data_context, render_sidebar, run_framed
 # Every page of the app, one line each, keyed as in ui.auth.PAGE_ACCESS; the menu keeps this order.
 PAGES: dict[str, st.Page] = {
     "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    "queue": st.Page("pages/queue.py", title="My queue", icon=":material/inbox:", url_path="queue"),
+    "exceptions": st.Page("pages/exceptions.py", title="All exceptions", icon=":material/report:", url_path="exceptions"),
+    "review": st.Page("pages/review.py", title="Weekly review", icon=":material/event_note:", url_path="review"),
+    "approvals": st.Page("pages/approvals.py", title="SKU approvals", icon=":material/fact_check:", url_path="approvals"),
+    "ownership": st.Page("pages/ownership.py", title="Ownership", icon=":material/account_tree:", url_path="ownership"),
     "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     "sources": st.Page("pages/sources.py", title="Sources", icon=":material/upload_file:", url_path="sources"),
     "account": st.Page("pages/account.py", title="My account", icon=":material/person:", url_path="account"),

@@ -18,10 +18,10 @@ from connectors.preview import FilePreview, summarise
 from connectors.sources import SOURCES, SourceContext, canonical_files_in, prepare_file
 from core.db import get_engine, read_session, write_session
 from core.schema import ImportRun
-from core.settings import get_settings
 from core.timeutil import utcnow
+from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
-from governance.pipeline import after_import
+from governance.pipeline import after_import, detection_deferred
 from metrics.refresh import ImportRefresh
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,14 @@ class ImportOptions:
     mapping: Path | None = None
 
 
-def _context(path: Path, system: str | None, options: ImportOptions | None) -> SourceContext:
-    """What a source needs besides the file: the system, the options and the configured owners."""
+def _context(
+    path: Path, system: str | None, options: ImportOptions | None, owners: dict[str, str]
+) -> SourceContext:
+    """What a source needs besides the file: the system, the options and the field owners."""
     options = options or ImportOptions()
     return SourceContext(
         system=system,
-        domain_owners=get_settings().domain_owners(),
+        domain_owners=owners,
         location=options.location,
         as_of=options.as_of,
         mapping=options.mapping,
@@ -110,16 +112,17 @@ def import_file(
     options: ImportOptions | None = None,
 ) -> ImportReport:
     """Parse and validate a file outside any transaction, then apply it in one short one."""
-    settings = get_settings()
+    engine = engine or get_engine()
     started = time.perf_counter()
-    ctx = _context(path, system, options)
+    owners = owners_for_import(engine)  # the editable field-ownership table (SPEC section 4)
+    ctx = _context(path, system, options, owners)
     try:
         prepared = prepare_file(source, path, ctx, progress)
     except FileRefused as refused:
         log.info("import refused: %s", refused)
         return ImportReport(file=path.name, source=source, status="refused", reason=refused.reason)
     started_at = utcnow()
-    with write_session(engine or get_engine()) as session:
+    with write_session(engine) as session:
         run = ImportRun(
             source=prepared.source,
             system=prepared.system,
@@ -138,7 +141,7 @@ def import_file(
             session,
             prepared,
             run_id=run.id,
-            item_master_system=settings.item_master_system,
+            item_master_system=owners["item_master"],
             now=started_at,
             progress=progress,
         )
@@ -154,7 +157,7 @@ def import_file(
         run.unchanged, run.quarantined = counts.unchanged, counts.quarantined
         run.message = "; ".join(notes) or None
         run_id = run.id
-    after_import(engine or get_engine(), run_id=run_id, actor=actor)
+    after_import(engine, run_id=run_id, actor=actor)
     return ImportReport(
         file=path.name,
         source=prepared.source,
@@ -189,12 +192,19 @@ def import_paths(
             files.extend(canonical_files_in(path))
         else:
             files.append(path)
-    return [
-        import_file(
-            f, source, system=system, actor=actor, engine=engine, progress=progress, options=options
-        )
-        for f in files
-    ]
+    with detection_deferred():  # detect once, on the whole batch, not on half-loaded data
+        return [
+            import_file(
+                f,
+                source,
+                system=system,
+                actor=actor,
+                engine=engine,
+                progress=progress,
+                options=options,
+            )
+            for f in files
+        ]
 
 
 def preview_file(
@@ -207,7 +217,8 @@ def preview_file(
 ) -> FilePreview:
     """Parse and validate a file exactly as an import would, writing nothing: what it would load."""
     try:
-        prepared = prepare_file(source, path, _context(path, system, options))
+        ctx = _context(path, system, options, owners_for_import(get_engine()))
+        prepared = prepare_file(source, path, ctx)
     except FileRefused as refused:
         return FilePreview(file=path.name, source=source, refused=refused.reason)
     return summarise(prepared) if rows is None else summarise(prepared, rows)

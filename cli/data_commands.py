@@ -11,13 +11,15 @@ from typing import Any
 
 from cli import CommandError
 from cli.progress import TerminalProgress
-from core.db import get_engine, write_session
+from core.db import get_engine, read_session, write_session
 from core.maintenance import backup_sqlite, reset_data
 from core.migrate import upgrade
 from core.settings import get_settings, safe_url
 from core.status import is_empty, status
 from core.timeutil import parse_iso
 from governance.accounts import ensure_first_admin, remove_demo_accounts
+from governance.errors import GovernanceError
+from governance.permissions import Action, actor_by_name, authorize
 
 # People and the audit trail outlive a data reset; demo accounts go with the demo data.
 ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log")
@@ -118,6 +120,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise CommandError(f"no such file or folder: {', '.join(missing)}")
+    if args.user:  # a named actor is checked like in the app (without --user: the operator)
+        check_may_import(args.user)
     with TerminalProgress() as progress:
         options = jobs.ImportOptions(location=args.location, as_of=args.as_of, mapping=args.mapping)
         reports = jobs.import_paths(
@@ -141,6 +145,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {len(refused)} of {len(reports)} file(s) refused", file=sys.stderr)
         return 1
     return 0
+
+
+def check_may_import(user: str) -> None:
+    """Refuse (one line, non-zero exit) unless `user` may import files."""
+    with read_session(get_engine()) as session:
+        try:
+            authorize(session, actor_by_name(session, user), Action.IMPORT_FILES)
+        except GovernanceError as refused:
+            raise CommandError(str(refused)) from refused
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

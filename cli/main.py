@@ -7,10 +7,15 @@ import logging
 import sys
 from collections.abc import Callable
 
-from cli import data_commands, metric_commands, user_commands
+from cli import data_commands, governance_commands, metric_commands, user_commands
 
 Handler = Callable[[argparse.Namespace], int]
-REGISTRARS = [data_commands.register, user_commands.register, metric_commands.register]
+REGISTRARS = [
+    data_commands.register,
+    user_commands.register,
+    metric_commands.register,
+    governance_commands.register,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,1 +1,1 @@
-"""Governance: who may do what, accounts, the audit log (exceptions, reviews and approvals build on it)."""
+"""Governance: accounts and permissions, the audit log, exceptions (rules, detection, lifecycle), the weekly review, SKU approval."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.schema import AuditEntry
@@ -99,3 +99,29 @@ def read_audit_log(
     """`audit_rows` for a signed-in reader, who must be allowed to read the audit log (admins)."""
     authorize(session, reader, Action.READ_AUDIT_LOG)
     return audit_rows(session, actor, object_type, object_id, since, until, limit)
+
+
+def record_many(session: Session, entries: list[dict[str, object]]) -> int:
+    """Add many audit rows at once (same fields as `record`; `at` defaults to now); returns the count.
+
+    For bulk writes such as detection, where one `record` call per row would be slow.
+    """
+    if not entries:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "at": entry.get("at") or now,
+            "actor": entry["actor"].name if isinstance(entry["actor"], Actor) else entry["actor"],
+            "action": str(entry["action"]),
+            "object_type": entry["object_type"],
+            "object_id": str(entry["object_id"]),
+            "field": entry.get("field"),
+            "old_value": as_text(entry.get("old")),
+            "new_value": as_text(entry.get("new")),
+            "detail": entry.get("detail"),
+        }
+        for entry in entries
+    ]
+    session.execute(insert(AuditEntry), rows)
+    return len(rows)

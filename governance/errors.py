@@ -11,3 +11,18 @@ class PermissionDenied(GovernanceError):
 
 class AuthenticationError(GovernanceError):
     """A sign-in was refused: wrong name or password, disabled account, or too many failures."""
+
+
+class NotFound(GovernanceError):
+    """The object asked for does not exist (an exception id, a review week, a request)."""
+
+
+class ConflictError(GovernanceError):
+    """Someone changed the object since the caller read it; `current` holds its state now.
+
+    Nothing was written: the caller shows the new state and lets the person decide again.
+    """
+
+    def __init__(self, message: str, current: dict[str, object]) -> None:
+        super().__init__(message)
+        self.current = current

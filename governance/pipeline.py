@@ -1,10 +1,63 @@
-"""What governance does after an import commits (implemented by the exceptions work)."""
+"""What governance does after an import commits: run exception detection (once per batch when deferred).
+
+`after_import` runs detection at once, unless the caller opened `detection_deferred()`: then the
+imports inside it are noted and detection runs once when the block ends (a folder of files, a demo).
+A detection failure is logged, never raised: the import itself has committed.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from governance.detection import detect
+from governance.errors import GovernanceError
+
+log = logging.getLogger(__name__)
+_pending: ContextVar[list[tuple[Engine, int | None, str | None]] | None] = ContextVar(
+    "invgov_pending_detection", default=None
+)
+
+
+def _trigger(run_ids: list[int | None], actor: str | None) -> str:
+    runs = ", ".join(str(run_id) for run_id in run_ids if run_id is not None) or "-"
+    return f"after import run {runs}{f' by {actor}' if actor else ''}"
+
+
+def _run(engine: Engine, run_ids: list[int | None], actor: str | None) -> None:
+    try:
+        detect(engine, trigger=_trigger(run_ids, actor))
+    except (GovernanceError, SQLAlchemyError):
+        log.exception("exception detection after import failed; run `manage.py detect` again")
 
 
 def after_import(engine: Engine, *, run_id: int | None, actor: str | None) -> None:
-    """Run exception detection after a committed import."""
-    return None
+    """Run exception detection after a committed import (or note it for the deferred batch)."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((engine, run_id, actor))
+        return
+    _run(engine, [run_id], actor)
+
+
+@contextmanager
+def detection_deferred() -> Iterator[None]:
+    """Imports inside the block detect once at its end (per engine), not after every file."""
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set([])
+    try:
+        yield
+    finally:
+        pending = _pending.get() or []
+        _pending.reset(token)
+        for engine in {id(e): e for e, _run_id, _actor in pending}.values():
+            runs = [run_id for e, run_id, _actor in pending if e is engine]
+            actors = {actor for e, _run_id, actor in pending if e is engine and actor}
+            _run(engine, runs, ", ".join(sorted(actors)) or None)

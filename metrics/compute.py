@@ -15,7 +15,7 @@ from core.db import is_sqlite
 from core.settings import Settings
 from metrics.errors import MetricError
 from metrics.facts import SHAPES, Fact, finish, load_facts, percentile_rows
-from metrics.model import MetricDef, MetricRow, Shape, make_context
+from metrics.model import MetricDef, MetricRow, Shape, Window, make_context
 from metrics.registry import BY_ID, METRIC_IDS, METRICS, metric
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,14 @@ def compute_rows(
     as_of: datetime,
     metrics: Sequence[MetricDef] = METRICS,
     settings: Settings | None = None,
+    window: Window | None = None,
 ) -> list[MetricRow]:
-    """The rows of the given metrics at as_of, with their parts, in output order."""
-    ctx = make_context(as_of, settings)
+    """The rows of the given metrics at as_of, with their parts, in output order.
+
+    With a window only the records of the ISO weeks inside it are read (the week of placed_at for
+    order metrics, received_at for returns): weekly metrics then give exactly those weeks' rows.
+    """
+    ctx = make_context(as_of, settings, window)
     facts: dict[str, list[Fact]] = {}
     percentiles: dict[str, list[MetricDef]] = {}
     rows: list[MetricRow] = []

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from core.schema import CycleCount, Item
 from metrics.model import Context, MetricDef, Ratio, Source, UnitAccuracy
-from metrics.sql import by_key, flag, fraction, happened, monday_day
+from metrics.sql import by_key, flag, fraction, happened, monday_day, within
 
 ABC_CLASSES = ("A", "B", "C")
 
@@ -48,7 +48,7 @@ def count_records(ctx: Context) -> Select[Any]:
             counts.c.counted_by,
         )
         .select_from(counts.outerjoin(items, items.c.sku == counts.c.sku))
-        .where(happened(counts.c.counted_at, ctx.now))
+        .where(happened(counts.c.counted_at, ctx.now), *within(counts.c.counted_at, ctx.window))
     )
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import Select, and_, case, func, select
 
 from core.schema import Order, OrderLine, Shipment
 from metrics.model import Context, Count, MetricDef, Ratio, Source
-from metrics.sql import epoch, flag, happened, integer_sum, monday_day, not_yet, number
+from metrics.routing import in_scope, scoped
+from metrics.sql import epoch, flag, happened, integer_sum, monday_day, not_yet, number, within
 
 SECONDS_PER_HOUR = 3600
 
@@ -28,7 +29,7 @@ def order_unit_records(ctx: Context) -> Select[Any]:
             shipments.c.line_id,
             integer_sum(shipments.c.quantity).label("shipped"),
         )
-        .where(happened(shipments.c.shipped_at, ctx.now))
+        .where(happened(shipments.c.shipped_at, ctx.now), *scoped(shipments.c.order_id, ctx))
         .group_by(shipments.c.order_id, shipments.c.line_id)
         .subquery("line_shipped")
     )
@@ -50,7 +51,12 @@ def order_unit_records(ctx: Context) -> Select[Any]:
                 line_shipped, line_match
             )
         )
-        .where(happened(orders.c.placed_at, ctx.now), not_yet(orders.c.cancelled_at, ctx.now))
+        .where(
+            happened(orders.c.placed_at, ctx.now),
+            not_yet(orders.c.cancelled_at, ctx.now),
+            *within(orders.c.placed_at, ctx.window),
+            *in_scope(orders.c.order_id, ctx),
+        )
         .group_by(orders.c.order_id, orders.c.channel, orders.c.placed_at)
         .subquery("units")
     )

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 
 from core.schema import IntegrationEvent
 from metrics.model import Context, CountOf, MetricDef, Ratio, Shape, Source
-from metrics.sql import flag, happened, monday_day
+from metrics.sql import flag, happened, monday_day, within
 
 FAILED = "failed"
 
@@ -30,7 +30,7 @@ def event_records(ctx: Context) -> Select[Any]:
         table.c.entity_key,
         table.c.message,
         flag(table.c.status == FAILED).label("failed"),
-    ).where(happened(table.c.occurred_at, ctx.now))
+    ).where(happened(table.c.occurred_at, ctx.now), *within(table.c.occurred_at, ctx.window))
 
 
 EVENTS = Source(

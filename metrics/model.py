@@ -17,6 +17,7 @@ from core.timeutil import to_epoch
 Parts = Mapping[str, int]
 Value = int | float | None
 Finished = tuple[Value, int, int | None]
+Window = tuple[int, int]  # [start, end) in epoch seconds, both Monday 00:00 UTC
 SECONDS_PER_HOUR = 3600
 
 
@@ -26,6 +27,8 @@ class Context:
 
     as_of: datetime
     settings: Settings
+    window: Window | None = None  # only the ISO weeks in [start, end) epoch seconds; None: all
+    orders: Select[Any] | None = None  # only the orders this query selects (order metrics)
 
     @property
     def now(self) -> int:
@@ -33,10 +36,15 @@ class Context:
         return to_epoch(self.as_of)
 
 
-def make_context(as_of: datetime, settings: Settings | None = None) -> Context:
+def make_context(
+    as_of: datetime,
+    settings: Settings | None = None,
+    window: Window | None = None,
+    orders: Select[Any] | None = None,
+) -> Context:
     """A context for an instant (naive means UTC), with the process settings by default."""
     aware = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    return Context(aware.astimezone(UTC), settings or get_settings())
+    return Context(aware.astimezone(UTC), settings or get_settings(), window, orders)
 
 
 class Shape(StrEnum):

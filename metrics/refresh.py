@@ -1,26 +1,251 @@
-"""Keeping precomputed metric aggregates current after an import (implemented by the aggregates work)."""
+"""Keeping the metric aggregates equal to a computation from raw rows, inside each import's transaction.
+
+A refresh brings the aggregates from the state's instant to a later one: it recomputes the weeks
+the import's rows touch (looked up before and after they are applied) and the weeks of every event
+that happened in between, replaces the open-record sets of those weeks, recomputes stock when
+stock, mappings or items changed, and keeps the snapshot rows of the new instant as history. Without
+a state, or with other metric settings than the state's, it rebuilds everything.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
+
+from core.settings import Settings, get_settings
+from core.timeutil import utcnow
+from metrics.aggregates import (
+    family_by_name,
+    load_state,
+    lock_state,
+    save_state,
+    settings_key,
+    store_family,
+)
+from metrics.aggregates import windows as week_windows
+from metrics.families import FAMILIES, STOCK_METRICS, Family
+from metrics.lookup import drop_keys
+from metrics.model import make_context
+from metrics.order_facts import order_scope, replace_facts
+from metrics.snapshots import (
+    backfill_history,
+    history_rows,
+    record_history,
+    snapshot_rows,
+    stock_rows_now,
+    store_open_returns,
+    week_end_instants,
+)
+from metrics.touched import (
+    LOOKUP_LIMIT,
+    RowKeys,
+    Touched,
+    audit_mark,
+    audited_changes,
+    class_changes,
+    count_weeks_of_skus,
+    item_classes,
+    row_keys,
+    touched_between,
+    touched_by_keys,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did: full or incremental, the instant reached, what it recomputed."""
+
+    mode: str
+    as_of: datetime
+    # per family: week windows recomputed (orders: orders recomputed), or "all"
+    windows: dict[str, int | str] = field(default_factory=dict)
+    stock: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "mode": self.mode,
+            "as_of": self.as_of.isoformat(),
+            "windows": self.windows,
+            "stock": self.stock,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def recompute_orders(
+    conn: Connection, work: Touched, as_of: datetime, settings: Settings
+) -> int | str | None:
+    """Recompute the touched orders' facts, then regroup the weeks they sit in (before and after)."""
+    scope, scoped = None, 0
+    if Family.ORDERS not in work.whole:
+        weeks = week_windows(work.weeks.get(Family.ORDERS, ()))
+        scope, scoped = order_scope(conn, work.order_ids, work.order_events, weeks)
+        if scoped == 0:
+            drop_keys(conn, scope)
+            return None
+    touched_weeks = replace_facts(conn, make_context(as_of, settings), scope)
+    if scope is not None:
+        drop_keys(conn, scope)
+    spans = [None] if touched_weeks is None else week_windows(touched_weeks)
+    family = family_by_name(Family.ORDERS)
+    for window in spans:
+        store_family(conn, family, as_of, window, settings)
+    return "all" if scope is None else scoped
+
+
+def recompute(
+    conn: Connection, work: Touched, as_of: datetime, settings: Settings
+) -> dict[str, int | str]:
+    """Recompute what is touched at as_of: orders by their facts, other families by week."""
+    done: dict[str, int | str] = {}
+    orders = recompute_orders(conn, work, as_of, settings)
+    if orders is not None:
+        done["orders"] = orders
+    for family in FAMILIES:
+        if family.family is Family.ORDERS:
+            continue
+        weeks = work.weeks_of(family.family)
+        spans = [None] if weeks is None else week_windows(weeks)
+        for window in spans:
+            store_family(conn, family, as_of, window, settings)
+            if family.family is Family.RETURNS:
+                store_open_returns(conn, make_context(as_of, settings, window))
+        if spans:
+            done[family.family.value] = "all" if weeks is None else len(spans)
+    return done
+
+
+def _conclude(
+    conn: Connection, report: RefreshReport, settings: Settings, stock: list[Any], started: float
+) -> RefreshReport:
+    """Keep the snapshot rows of the new instant and move the state there."""
+    record_history(conn, report.as_of, snapshot_rows(conn, report.as_of, stock, settings))
+    now = utcnow()
+    values: dict[str, Any] = {
+        "as_of": report.as_of,
+        "computed_at": now,
+        "stock_as_of": report.as_of,
+        "settings_key": settings_key(settings),
+        "audit_id": audit_mark(conn),
+    }
+    if report.mode == "full":
+        values["full_at"] = now
+    save_state(conn, **values)
+    report.seconds = time.perf_counter() - started
+    log.info(
+        "metric aggregates %s refresh to %s in %.3f s", report.mode, report.as_of, report.seconds
+    )
+    return report
+
+
+def rebuild(session: Session, *, now: datetime, settings: Settings | None = None) -> RefreshReport:
+    """Recompute every aggregate at `now` from raw rows (the state moves to exactly `now`)."""
+    started = time.perf_counter()
+    chosen = settings or get_settings()
+    conn = session.connection()
+    lock_state(conn)
+    report = RefreshReport("full", now, stock=True)
+    report.windows = recompute(conn, Touched().everything(), now, chosen)
+    return _conclude(conn, report, chosen, stock_rows_now(conn, now, chosen), started)
+
+
+def refresh(
+    session: Session,
+    *,
+    now: datetime,
+    touched: Touched | None = None,
+    settings: Settings | None = None,
+) -> RefreshReport:
+    """Bring the aggregates to max(now, state's as_of): touched weeks plus what happened since."""
+    started = time.perf_counter()
+    chosen = settings or get_settings()
+    conn = session.connection()
+    lock_state(conn)
+    state = load_state(conn)
+    if state is None or state.settings_key != settings_key(chosen):
+        return rebuild(session, now=now, settings=chosen)
+    as_of = max(now, state.as_of)
+    work = Touched().merge(touched or Touched())
+    work.merge(touched_between(conn, state.as_of, as_of))
+    work.merge(audited_changes(conn, state.audit_id))
+    report = RefreshReport("incremental", as_of, stock=work.stock)
+    report.windows = recompute(conn, work, as_of, chosen)
+    if work.stock or state.stock_as_of is None:
+        stock = stock_rows_now(conn, as_of, chosen)
+    else:
+        stock = history_rows(conn, state.stock_as_of, STOCK_METRICS)
+    return _conclude(conn, report, chosen, stock, started)
+
+
+def backfill(session: Session, *, now: datetime, weeks: int) -> int:
+    """Keep snapshot rows computed from raw rows at the end of each of the last `weeks` complete
+    ISO weeks before now (for data imported at once, e.g. the demo); rows kept."""
+    return backfill_history(session.connection(), week_end_instants(now, weeks))
 
 
 class ImportRefresh:
     """Two steps inside an import's transaction: note what the rows touch, then refresh it."""
 
-    def __init__(self, rows_by_entity: dict[str, list[dict[str, Any]]]) -> None:
-        self.rows_by_entity = rows_by_entity
+    def __init__(self, keys: RowKeys, before: Touched, classes: dict[str, str | None] | None):
+        self.keys = keys
+        self.before = before
+        self.classes = classes  # ABC classes before; None: no state yet, rebuild at finish
 
     @classmethod
     def begin(
         cls, session: Session, rows_by_entity: dict[str, list[dict[str, Any]]]
     ) -> ImportRefresh:
         """Before the rows are applied: note the weeks they touch now (old values included)."""
-        return cls(rows_by_entity)
+        conn = session.connection()
+        keys = row_keys(conn, rows_by_entity)
+        state = load_state(conn)
+        if state is None or state.settings_key != settings_key():
+            return cls(keys, Touched(), None)
+        return cls(keys, touched_by_keys(conn, keys), _classes(conn, keys))
 
-    def finish(self, session: Session, *, now: datetime) -> None:
+    def finish(self, session: Session, *, now: datetime) -> RefreshReport:
         """After the rows are applied: recompute the aggregates of every touched week."""
-        return None
+        if self.classes is None:
+            return rebuild(session, now=now)
+        conn = session.connection()
+        touched = self.before.merge(touched_by_keys(conn, self.keys))
+        changed = class_changes(self.classes, _classes(conn, self.keys))
+        if len(self.keys.skus) > LOOKUP_LIMIT:
+            touched.whole.add(Family.COUNTS)
+        elif changed:
+            touched.add(Family.COUNTS, count_weeks_of_skus(conn, changed))
+        return refresh(session, now=now, touched=touched)
+
+
+def _classes(conn: Connection, keys: RowKeys) -> dict[str, str | None]:
+    if not keys.skus or len(keys.skus) > LOOKUP_LIMIT:
+        return {}
+    return item_classes(conn, keys.skus)
+
+
+@contextmanager
+def refreshing(
+    session: Session,
+    rows_by_entity: dict[str, list[dict[str, Any]]],
+    *,
+    now: datetime | None = None,
+) -> Iterator[None]:
+    """Keep the aggregates current around a change made outside an import, in its transaction.
+
+    `rows_by_entity` names what is written as an import would (e.g. {"items": [{"sku": "A1"}]}).
+    """
+    pending = ImportRefresh.begin(session, rows_by_entity)
+    yield
+    session.flush()
+    pending.finish(session, now=now or utcnow())

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, select
 from core.schema import Return
 from core.timeutil import SECONDS_PER_DAY
 from metrics.model import Context, Count, MetricDef, Percentile, Shape, Source
-from metrics.sql import epoch, flag, happened, monday_day, not_yet, number
+from metrics.sql import epoch, flag, happened, monday_day, not_yet, number, within
 
 RETURN_COLUMNS = (
     "return_id",
@@ -46,7 +46,11 @@ def lag_records(ctx: Context) -> Select[Any]:
     seconds = epoch(table.c.disposition_at) - epoch(table.c.received_at)
     return select(
         monday_day(table.c.received_at).label("wd"), *_columns(), seconds.label("seconds")
-    ).where(happened(table.c.received_at, ctx.now), happened(table.c.disposition_at, ctx.now))
+    ).where(
+        happened(table.c.received_at, ctx.now),
+        happened(table.c.disposition_at, ctx.now),
+        *within(table.c.received_at, ctx.window),
+    )
 
 
 def open_return_records(ctx: Context) -> Select[Any]:
@@ -57,7 +61,9 @@ def open_return_records(ctx: Context) -> Select[Any]:
         epoch(table.c.received_at) <= number(cutoff), happened(table.c.refunded_at, ctx.now)
     )
     return select(*_columns(), flag(black_hole).label("black_hole"), number(1).label("open")).where(
-        happened(table.c.received_at, ctx.now), not_yet(table.c.disposition_at, ctx.now)
+        happened(table.c.received_at, ctx.now),
+        not_yet(table.c.disposition_at, ctx.now),
+        *within(table.c.received_at, ctx.window),
     )
 
 

@@ -9,11 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import Order, OrderLine, Shipment
 from metrics.model import Context, MetricDef, Ratio, Source
-from metrics.sql import flag, happened, monday_day, number
+from metrics.sql import flag, happened, monday_day, number, within
+
+
+def scoped(order_id: ColumnElement[Any], ctx: Context) -> list[ColumnElement[bool]]:
+    """Conditions keeping an order_id column to the context's orders and window (none without).
+
+    With a window, the orders placed in it; with `ctx.orders`, those it selects (both served by
+    the order_id indexes, so shipments and lines of other orders are never read).
+    """
+    conditions = in_scope(order_id, ctx)
+    if ctx.window is not None:
+        orders = Order.__table__
+        placed = select(orders.c.order_id).where(*within(orders.c.placed_at, ctx.window))
+        conditions.append(order_id.in_(placed))
+    return conditions
+
+
+def in_scope(order_id: ColumnElement[Any], ctx: Context) -> list[ColumnElement[bool]]:
+    """The condition keeping an order_id column to `ctx.orders` (none without)."""
+    return [] if ctx.orders is None else [order_id.in_(ctx.orders)]
 
 
 def shipped_order_records(ctx: Context) -> Select[Any]:
@@ -25,7 +44,7 @@ def shipped_order_records(ctx: Context) -> Select[Any]:
             func.count(shipments.c.shipment_id.distinct()).label("shipments"),
             func.count(shipments.c.location_id.distinct()).label("locations"),
         )
-        .where(happened(shipments.c.shipped_at, ctx.now))
+        .where(happened(shipments.c.shipped_at, ctx.now), *scoped(shipments.c.order_id, ctx))
         .group_by(shipments.c.order_id)
         .subquery("per_order")
     )
@@ -42,7 +61,11 @@ def shipped_order_records(ctx: Context) -> Select[Any]:
             flag(per_order.c.locations >= number(2)).label("multi_location"),
         )
         .select_from(orders.join(per_order, per_order.c.order_id == orders.c.order_id))
-        .where(happened(orders.c.placed_at, ctx.now))
+        .where(
+            happened(orders.c.placed_at, ctx.now),
+            *within(orders.c.placed_at, ctx.window),
+            *in_scope(orders.c.order_id, ctx),
+        )
     )
 
 
@@ -74,6 +97,8 @@ def allocated_shipment_records(ctx: Context) -> Select[Any]:
             happened(shipments.c.shipped_at, ctx.now),
             happened(orders.c.placed_at, ctx.now),
             lines.c.allocated_location_id.is_not(None),
+            *within(orders.c.placed_at, ctx.window),
+            *scoped(shipments.c.order_id, ctx),
         )
     )
 

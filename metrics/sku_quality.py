@@ -50,7 +50,10 @@ def item_records(conn: Connection, ctx: Context) -> list[dict[str, Any]]:
         .order_by(items.c.sku)
     )
     rows = [dict(row) for row in conn.execute(query).mappings()]
-    check_ctx = make_check_context(ctx.settings, ctx.now, rows)
+    check_ctx = make_check_context(ctx.settings, ctx.now, rows)  # barcodes of every item
+    if ctx.window is not None:
+        start, end = ctx.window
+        rows = [row for row in rows if start <= row["created_epoch"] < end]
     for row in rows:
         failed = failed_checks(row, check_ctx)
         row["wd"] = week_monday_day(int(row["created_epoch"]))

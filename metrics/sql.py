@@ -72,3 +72,14 @@ def text_by_key(column: Column, table: dict[str, str], default: str) -> ColumnEl
     if not table:
         return literal(default)
     return case(table, value=column, else_=literal(default))
+
+
+def within(column: Column, window: tuple[int, int] | None) -> list[ColumnElement[bool]]:
+    """Conditions keeping an epoch column inside a window [start, end) (none without a window).
+
+    The column is compared as stored, so an index on it serves the range.
+    """
+    if window is None:
+        return []
+    start, end = window
+    return [epoch(column) >= number(start), epoch(column) < number(end)]

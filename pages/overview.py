@@ -1,4 +1,4 @@
-"""Overview: how much data there is, orders placed per week, and the latest imports."""
+"""Overview: KPIs against their targets with 12-week trends, how much data there is, orders per week, imports."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ui import data, frame
 from ui.auth import require
 from ui.charts import orders_per_week_figure
 from ui.filters import get_filters
+from ui.kpi_views import render_kpis
 
 actor = require("overview")
 
@@ -20,6 +21,8 @@ counts = data.entity_counts(ctx.url, ctx.version)
 if frame.is_empty(counts):
     frame.show_empty_state()
 else:
+    render_kpis(ctx.url, ctx.version)
+    st.subheader("Data")
     frame.metric_tiles(counts)
     chosen = get_filters()
     st.subheader("Orders placed per week")
@@ -33,7 +36,9 @@ else:
     if weekly.empty:
         st.info("No orders placed in this range for the chosen channels and locations.")
     else:
-        st.plotly_chart(orders_per_week_figure(weekly), config={"displaylogo": False})
+        st.plotly_chart(
+            orders_per_week_figure(weekly), config={"displaylogo": False}, key="orders-per-week"
+        )
 
 st.subheader("Recent imports")
 recent = data.import_history(ctx.url, ctx.version, RECENT_IMPORTS)

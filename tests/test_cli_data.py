@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from core.db import get_engine, write_session
 from core.settings import safe_url
+from governance.accounts import add_user, create_first_admin
 from tests.conftest import FIXTURES, PROJECT_ROOT
 
 
@@ -112,3 +116,22 @@ def test_init_creates_the_first_admin_once_and_reset_keeps_real_accounts(db_url:
     assert run(db_url, "reset", "--yes").returncode == 0
     users = run(db_url, "users", "list", "--json")
     assert [u["name"] for u in json.loads(users.stdout)] == ["admin"]
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("viewer", False), ("owner", False),
+                                               ("steward", True), ("admin", True)])  # fmt: skip
+def test_import_with_user_is_checked_against_the_permission_table(
+    db_url: str, role: str, allowed: bool
+) -> None:
+    with write_session(get_engine(db_url)) as session:
+        admin = create_first_admin(session=session, name="root", password="root-password-1")
+        if role != "admin":
+            add_user(session=session, actor=admin, name="pat", role=role, team="operations",
+                     password="pat-password-1")  # fmt: skip
+    user = "root" if role == "admin" else "pat"
+    result = run(db_url, "import", "canonical", str(FIXTURES / "canonical" / "locations.csv"),
+                 "--user", user)  # fmt: skip
+    assert (result.returncode == 0) is allowed
+    assert status(db_url)["counts"]["locations"] == (3 if allowed else 0)
+    if not allowed:
+        assert result.stderr.startswith(f"error: pat ({role}) may not import files")

@@ -16,10 +16,36 @@ from sqlalchemy.orm import Session
 
 from cli.main import main as cli_main
 from core.db import read_session, write_session
-from core.schema import AuditEntry, Base, User
-from governance import accounts, passwords
+from core.schema import (
+    AuditEntry,
+    Base,
+    ExceptionComment,
+    ExceptionRecord,
+    Item,
+    Review,
+    ReviewItem,
+    SkuMapping,
+    SkuRequest,
+    SkuSuggestion,
+    User,
+)
+from governance import (
+    accounts,
+    assignment,
+    lifecycle,
+    mappings,
+    ownership,
+    passwords,
+    review,
+    sku_requests,
+)
+from governance.detection import run_detection
 from governance.errors import PermissionDenied
+from governance.kpi_targets import update_kpi_target
 from governance.permissions import Action, Actor, Role, actor_by_name, allowed, check, may_ever
+from governance.vocabulary import Severity
+from metrics.kpis import load_targets
+from tests.governance_support import AS_OF, gtin, insert_exception, item
 
 # The table of SPEC section 4, copied cell by cell (viewer, owner, steward, admin):
 # "" is an empty cell, "yes" a ✓, "own team" "own team's", "not own" "✓ (not own)".
@@ -131,6 +157,88 @@ def _team_of(session: Session, name: str) -> str | None:
     return actor_by_name(session, name).team
 
 
+# ---- governance mutations (exceptions, reviews, routing, SKU approval, mappings) -------------
+GOV_WEEK = "2026-W04"
+EXCEPTION_TEAM = "inventory control"  # the acting owner's team (ROLE_ACTORS)
+LINE_KEY = f"exceptions:stock_discrepancy:{EXCEPTION_TEAM}"
+NEW_SKU = {"name": "Linen Shirt", "category": "Tops", "brand": "Acme", "barcode": gtin(900)}
+
+
+def _exception(session: Session, root: Actor) -> int:
+    return insert_exception(session, team=EXCEPTION_TEAM)
+
+
+def _merch_exception(session: Session, root: Actor) -> int:
+    return insert_exception(session, team="merchandising", type_="duplicate_barcode")
+
+
+def _exception_status(session: Session) -> str:
+    return session.scalars(select(ExceptionRecord.status).where(ExceptionRecord.id == 1)).one()
+
+
+def _open_review(session: Session, root: Actor) -> object:
+    _exception(session, root)
+    return review.open_review(session=session, actor=root, week=GOV_WEEK)
+
+
+def _review_status(session: Session) -> str | None:
+    return session.scalars(select(Review.status).where(Review.week == GOV_WEEK)).first()
+
+
+def _decision(session: Session) -> str | None:
+    return session.scalars(select(ReviewItem.decision).where(ReviewItem.key == LINE_KEY)).first()
+
+
+def _root_request(session: Session, root: Actor) -> object:
+    return sku_requests.request_sku(session=session, actor=root, sku="NEW-1", fields=NEW_SKU)
+
+
+def _request_status(session: Session) -> str | None:
+    return session.scalars(select(SkuRequest.status).where(SkuRequest.id == 1)).first()
+
+
+def _unapproved_item(session: Session, root: Actor) -> None:
+    session.add(item("IMP-1", 1, approved_at=None, approved_by=None))
+
+
+def _suggestion(session: Session, root: Actor) -> None:
+    session.add_all(
+        [
+            item("SKU-A", 2),
+            SkuSuggestion(
+                system="amazon",
+                system_sku="AMZ-1",
+                suggested_sku="SKU-A",
+                status="open",
+                created_at=AS_OF,
+                updated_at=AS_OF,
+                version=1,
+            ),
+        ]
+    )
+
+
+def _suggestion_status(session: Session) -> str:
+    return session.get_one(SkuSuggestion, ("amazon", "AMZ-1")).status
+
+
+def _item_setup(session: Session, root: Actor) -> None:
+    session.add(item("OLD-1", 3))
+
+
+def _detection_ran(session: Session) -> bool:
+    return (
+        session.scalars(select(AuditEntry).where(AuditEntry.action == "detection.run")).first()
+        is not None
+    )
+
+
+def _resolve_call(verb: str) -> Callable[[Session, Actor], object]:
+    return lambda s, a: lifecycle.transition(
+        session=s, actor=a, exception_id=1, verb=verb, reason="fixed_at_source", note="done"
+    )
+
+
 MUTATIONS: dict[str, Mutation] = {
     "add user": Mutation(
         "manage_users",
@@ -174,6 +282,181 @@ MUTATIONS: dict[str, Mutation] = {
         ["users", "password", TARGET],
         lambda s: _verifies(_user(s, TARGET).password_hash, NEW_PASSWORD),
         stdin=NEW_PASSWORD + "\n",
+    ),
+    "acknowledge exception": Mutation(
+        "acknowledge_exception",
+        lambda s, a: lifecycle.acknowledge(session=s, actor=a, exception_id=1),
+        ["exceptions", "acknowledge", "1"],
+        lambda s: _exception_status(s) == "acknowledged",
+        setup=_exception,
+        team=EXCEPTION_TEAM,
+    ),
+    "acknowledge another team's exception": Mutation(
+        "acknowledge_exception",
+        lambda s, a: lifecycle.acknowledge(session=s, actor=a, exception_id=1),
+        ["exceptions", "acknowledge", "1"],
+        lambda s: _exception_status(s) == "acknowledged",
+        setup=_merch_exception,
+        team="merchandising",
+    ),
+    "start exception": Mutation(
+        "start_exception",
+        lambda s, a: lifecycle.start(session=s, actor=a, exception_id=1),
+        ["exceptions", "start", "1"],
+        lambda s: _exception_status(s) == "in_progress",
+        setup=_exception,
+        team=EXCEPTION_TEAM,
+    ),
+    "resolve exception": Mutation(
+        "resolve_exception",
+        _resolve_call("resolve"),
+        ["exceptions", "resolve", "1", "--reason", "fixed_at_source", "--note", "done"],
+        lambda s: _exception_status(s) == "resolved",
+        setup=_exception,
+        team=EXCEPTION_TEAM,
+    ),
+    "won't-fix exception": Mutation(
+        "wont_fix_exception",
+        _resolve_call("wont_fix"),
+        ["exceptions", "wont-fix", "1", "--reason", "fixed_at_source", "--note", "done"],
+        lambda s: _exception_status(s) == "wont_fix",
+        setup=_exception,
+        team=EXCEPTION_TEAM,
+    ),
+    "comment exception": Mutation(
+        "comment_exception",
+        lambda s, a: lifecycle.comment(session=s, actor=a, exception_id=1, body="on it"),
+        ["exceptions", "comment", "1", "--text", "on it"],
+        lambda s: s.scalars(select(ExceptionComment.body)).all() == ["on it"],
+        setup=_exception,
+        team=EXCEPTION_TEAM,
+    ),
+    "assign exception": Mutation(
+        "assign_exception",
+        lambda s, a: assignment.assign(session=s, actor=a, exception_id=1, assignee="o.user"),
+        ["exceptions", "assign", "1", "--to", "o.user"],
+        lambda s: s.get_one(ExceptionRecord, 1).assignee == "o.user",
+        setup=_exception,
+        team=EXCEPTION_TEAM,
+    ),
+    "run detection": Mutation(
+        "run_detection",
+        lambda s, a: run_detection(session=s, actor=a, as_of=AS_OF),
+        ["detect", "--as-of", "2026-01-21T09:30:00Z"],
+        _detection_ran,
+    ),
+    "open review": Mutation(
+        "open_review",
+        lambda s, a: review.open_review(session=s, actor=a, week=GOV_WEEK),
+        ["review", "open", "--week", GOV_WEEK],
+        lambda s: _review_status(s) == "open",
+    ),
+    "close review": Mutation(
+        "close_review",
+        lambda s, a: review.close_review(session=s, actor=a, week=GOV_WEEK),
+        ["review", "close", "--week", GOV_WEEK],
+        lambda s: _review_status(s) == "closed",
+        setup=_open_review,
+    ),
+    "record review decision": Mutation(
+        "record_review_decision",
+        lambda s, a: review.record_decision(
+            session=s, actor=a, week=GOV_WEEK, key=LINE_KEY, decision="recount"
+        ),
+        ["review", "decide", "--week", GOV_WEEK, "--item", LINE_KEY, "--decision", "recount"],
+        lambda s: _decision(s) == "recount",
+        setup=_open_review,
+        team=EXCEPTION_TEAM,
+    ),
+    "edit routing": Mutation(
+        "edit_routing",
+        lambda s, a: ownership.set_route(
+            session=s, actor=a, domain="returns_intake", team="finance"
+        ),
+        ["routing", "set", "returns_intake", "finance"],
+        lambda s: ownership.routing_table(s)["returns_intake"] == "finance",
+    ),
+    "edit SLA": Mutation(
+        "edit_routing",
+        lambda s, a: ownership.set_sla(session=s, actor=a, severity="high", hours=24),
+        ["sla", "set", "high", "24"],
+        lambda s: ownership.sla_hours(s)[Severity.HIGH] == 24,
+    ),
+    "edit field ownership": Mutation(
+        "edit_field_ownership",
+        lambda s, a: ownership.set_field_owner(
+            session=s, actor=a, domain="item_master", system="shopify"
+        ),
+        ["ownership", "set", "item_master", "shopify"],
+        lambda s: ownership.field_owners(s)["item_master"] == "shopify",
+    ),
+    "request SKU": Mutation(
+        "request_sku",
+        lambda s, a: sku_requests.request_sku(session=s, actor=a, sku="NEW-1", fields=NEW_SKU),
+        ["sku", "request", "NEW-1", *(f"--field={k}={v}" for k, v in NEW_SKU.items())],
+        lambda s: _request_status(s) == "pending",
+    ),
+    "request item edit": Mutation(
+        "request_item_edit",
+        lambda s, a: sku_requests.request_item_edit(
+            session=s, actor=a, sku="OLD-1", changes={"name": "Renamed"}
+        ),
+        ["sku", "edit", "OLD-1", "--field", "name=Renamed"],
+        lambda s: _request_status(s) == "pending",
+        setup=_item_setup,
+    ),
+    "approve SKU request": Mutation(
+        "approve_sku_request",
+        lambda s, a: sku_requests.approve(session=s, actor=a, request_id=1),
+        ["sku", "approve", "1"],
+        lambda s: s.get(Item, "NEW-1") is not None,
+        setup=_root_request,
+        requester="root",
+    ),
+    "reject SKU request": Mutation(
+        "reject_sku_request",
+        lambda s, a: sku_requests.reject(session=s, actor=a, request_id=1, reason="duplicate"),
+        ["sku", "reject", "1", "--reason", "duplicate"],
+        lambda s: _request_status(s) == "rejected",
+        setup=_root_request,
+        requester="root",
+    ),
+    "approve imported SKUs": Mutation(
+        "approve_sku_request",
+        lambda s, a: sku_requests.bulk_approve_imported(session=s, actor=a),
+        ["sku", "approve-imported"],
+        lambda s: s.get_one(Item, "IMP-1").approved_at is not None,
+        setup=_unapproved_item,
+    ),
+    "confirm mapping": Mutation(
+        "confirm_mapping",
+        lambda s, a: mappings.confirm_mapping(
+            session=s, actor=a, system="amazon", system_sku="AMZ-1"
+        ),
+        ["mappings", "confirm", "amazon", "AMZ-1"],
+        lambda s: s.get_one(SkuMapping, ("amazon", "AMZ-1")).origin == "steward",
+        setup=_suggestion,
+    ),
+    "reject mapping": Mutation(
+        "confirm_mapping",
+        lambda s, a: mappings.reject_mapping(
+            session=s, actor=a, system="amazon", system_sku="AMZ-1", reason="not the same"
+        ),
+        ["mappings", "reject", "amazon", "AMZ-1", "--reason", "not the same"],
+        lambda s: _suggestion_status(s) == "rejected",
+        setup=_suggestion,
+    ),
+    "edit kpi target": Mutation(
+        "edit_kpi_targets",
+        lambda s, a: update_kpi_target(
+            session=s,
+            actor=a,
+            metric="fill_rate",
+            target=0.95,
+            seen_version=load_targets(s.connection())["fill_rate"].version,
+        ),
+        ["kpis", "set", "fill_rate", "--target", "0.95"],
+        lambda s: load_targets(s.connection())["fill_rate"].target == 0.95,
     ),
 }
 

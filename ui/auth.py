@@ -26,6 +26,11 @@ USER_KEY = "invgov.user"
 # What a role must hold to see a page (keyed by the page's url_path); every page is listed.
 PAGE_ACCESS: dict[str, Action] = {
     "overview": Action.READ,
+    "queue": Action.READ,
+    "exceptions": Action.READ,
+    "review": Action.READ,
+    "approvals": Action.READ,
+    "ownership": Action.READ,
     "data": Action.READ,
     "sources": Action.READ,
     "account": Action.READ,

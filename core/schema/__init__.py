@@ -1,6 +1,14 @@
 """The canonical schema: every table invgov keeps."""
 
 from core.schema.accounts import AuditEntry, LoginAttempt, Team, User
+from core.schema.aggregates import (
+    MetricSnapshot,
+    MetricState,
+    MetricWeek,
+    OpenReturn,
+    OrderFact,
+    ScopeKey,
+)
 from core.schema.base import Base
 from core.schema.canonical import (
     CANONICAL_TABLES,
@@ -16,6 +24,16 @@ from core.schema.canonical import (
     SkuMapping,
     StockLevel,
 )
+from core.schema.governance import (
+    ExceptionComment,
+    ExceptionRecord,
+    FieldOwnership,
+    Review,
+    ReviewItem,
+    RoutingRule,
+    SeveritySla,
+    SkuRequest,
+)
 from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
 from core.schema.kpis import KpiTarget
 from core.schema.mapping import SkuSuggestion, SystemRecord
@@ -26,6 +44,9 @@ __all__ = [
     "Base",
     "BundleComponent",
     "CycleCount",
+    "ExceptionComment",
+    "ExceptionRecord",
+    "FieldOwnership",
     "HeldItemChange",
     "ImportRun",
     "IntegrationEvent",
@@ -34,12 +55,23 @@ __all__ = [
     "KpiTarget",
     "Location",
     "LoginAttempt",
+    "MetricSnapshot",
+    "MetricState",
+    "MetricWeek",
+    "OpenReturn",
     "Order",
+    "OrderFact",
     "OrderLine",
     "QuarantinedRow",
     "Return",
+    "Review",
+    "ReviewItem",
+    "RoutingRule",
+    "ScopeKey",
+    "SeveritySla",
     "Shipment",
     "SkuMapping",
+    "SkuRequest",
     "SkuSuggestion",
     "StockLevel",
     "SystemRecord",

@@ -1,0 +1,217 @@
+"""The benchmark's work: generate the demo brand, import it, refresh and read, with timings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+import jobs
+from core.db import dispose_engines, get_engine, write_session
+from core.migrate import upgrade
+from core.timeutil import utcnow
+from demo.generate import Generated, generate, write_files
+from demo.plan import DemoPlan
+from demo.writer import write_table
+from governance.pipeline import detection_deferred
+from metrics.aggregates import day_of_week
+from metrics.compute import compute_rows, reading
+from metrics.current import stored_rows
+from metrics.families import Family
+from metrics.kpi_board import kpi_tiles, kpi_trends, latest_complete_week
+from metrics.refresh import rebuild, refresh
+from metrics.touched import Touched
+
+READ_REPEATS = 5
+RECENT_DAYS = 1  # the daily import: orders placed on the last day, lines, shipments
+
+
+def timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    """An action's result and its duration in seconds."""
+    started = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - started
+
+
+def run_bench(orders: int, seed: int, postgres_url: str | None) -> dict[str, Any]:
+    """Generate once, measure on SQLite (and PostgreSQL when a URL is given)."""
+    plan = DemoPlan(seed=seed, end=datetime.now(UTC).date() - timedelta(days=1), orders=orders)
+    generated, generate_s = timed(lambda: generate(plan))
+    document: dict[str, Any] = {
+        "orders": orders,
+        "seed": seed,
+        "end": plan.end.isoformat(),
+        "rows": sum(len(rows) for rows in generated.tables.values()),
+        "generate_seconds": round(generate_s, 1),
+        "databases": {},
+    }
+    with TemporaryDirectory(prefix="invgov-bench-") as temp:
+        folder, recent = Path(temp) / "full", Path(temp) / "recent"
+        write_files(generated, folder)
+        write_recent(generated, recent, plan.end)
+        sqlite_url = f"sqlite:///{Path(temp) / 'bench.db'}"
+        document["databases"]["sqlite"] = measure(sqlite_url, folder, recent)
+        if postgres_url:
+            with postgres_schema(postgres_url) as url:
+                document["databases"]["postgresql"] = measure(url, folder, recent)
+    return document
+
+
+def write_recent(generated: Generated, folder: Path, end: date) -> int:
+    """Orders placed in the last RECENT_DAYS days, their lines and shipments, as canonical files."""
+    folder.mkdir(parents=True)
+    since = datetime.combine(end - timedelta(days=RECENT_DAYS - 1), datetime.min.time(), UTC)
+    orders = [row for row in generated.tables["orders"] if row[2] >= since]  # type: ignore[operator]
+    ids = {row[0] for row in orders}
+    lines = [row for row in generated.tables["order_lines"] if row[0] in ids]
+    shipments = [row for row in generated.tables["shipments"] if row[1] in ids]
+    for name, rows in (("orders", orders), ("order_lines", lines), ("shipments", shipments)):
+        write_table(folder, name, rows)
+    return len(orders) + len(lines) + len(shipments)
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A URL whose connections use a fresh schema, dropped afterwards."""
+    schema = f"invgov_bench_{os.getpid()}"
+    admin = get_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        dispose_engines()
+        with get_engine(url).begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        dispose_engines()
+
+
+class RefreshLog(logging.Handler):
+    """Collects the duration of every aggregate refresh logged while attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seconds: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the seconds of a refresh record (its last argument)."""
+        if isinstance(record.args, tuple) and record.args:
+            self.seconds.append(float(record.args[-1]))
+
+
+@contextmanager
+def refresh_log() -> Iterator[RefreshLog]:
+    """Collect refresh durations from metrics.refresh while the block runs."""
+    logger, handler = logging.getLogger("metrics.refresh"), RefreshLog()
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # collected here, not printed
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def import_figures(name: str, folder: Path, engine: Any) -> dict[str, Any]:
+    """Import a folder with detection deferred: rows, seconds, rows/s, refresh and detection time."""
+    with refresh_log() as refreshes:
+        (reports, import_s), total_s = timed(lambda: import_deferred(folder, engine))
+    rows = sum(r.read for r in reports)
+    return {
+        f"{name}_rows": rows,
+        f"{name}_seconds": round(import_s, 3),
+        f"{name}_rows_per_second": round(rows / import_s),
+        f"{name}_aggregate_refresh_seconds": round(sum(refreshes.seconds), 3),
+        f"{name}_detection_seconds": round(total_s - import_s, 3),
+        f"{name}_seconds_by_file": {r.file: round(r.duration_ms / 1000, 2) for r in reports},
+    }
+
+
+def measure(url: str, folder: Path, recent: Path) -> dict[str, Any]:
+    """Every figure on one database."""
+    upgrade(url)
+    engine = get_engine(url)
+    figures = import_figures("import", folder, engine)
+    now = utcnow()
+    with write_session(engine) as session:
+        _, full_s = timed(lambda: rebuild(session, now=now))
+    last4 = last_weeks(now, 4)
+    with write_session(engine) as session:
+        _, four_s = timed(lambda: refresh(session, now=utcnow(), touched=last4))
+    figures |= {
+        "full_refresh_seconds": round(full_s, 3),
+        "refresh_last_4_weeks_seconds": round(four_s, 3),
+        **import_figures("daily_import", recent, engine),
+        **read_figures(engine),
+    }
+    dispose_engines()
+    return figures
+
+
+def import_deferred(folder: Path, engine: Any) -> tuple[list[Any], float]:
+    """Import a folder (timed) with exception detection deferred to the end (timed by the caller)."""
+    with detection_deferred():
+        return timed(lambda: jobs.import_paths([folder], "canonical", engine=engine))
+
+
+def last_weeks(now: datetime, count: int) -> Touched:
+    """Every family's last `count` weeks up to the one holding now."""
+    current = day_of_week(latest_complete_week(now)) + 7
+    touched = Touched()
+    for family in Family:
+        touched.add(family, (current - 7 * i for i in range(count)))
+    return touched
+
+
+def read_figures(engine: Any) -> dict[str, Any]:
+    """Median time of the Overview's KPI read and of `metrics` from aggregates; raw once."""
+    now = utcnow()
+    with write_session(engine) as session:
+        refresh(session, now=now)
+
+    def overview() -> None:
+        with reading(engine) as conn:
+            kpi_tiles(conn, now)
+            kpi_trends(conn, now)
+
+    def aggregated() -> Any:
+        with reading(engine) as conn:
+            return stored_rows(conn, now)
+
+    overview_s = statistics.median(timed(overview)[1] for _ in range(READ_REPEATS))
+    stored, stored_s = timed(aggregated)
+    with reading(engine) as conn:
+        raw, raw_s = timed(lambda: compute_rows(conn, now))
+    return {
+        "overview_read_ms": round(overview_s * 1000, 1),
+        "metrics_from_aggregates_ms": round(stored_s * 1000, 1),
+        "metrics_from_raw_seconds": round(raw_s, 2),
+        "aggregates_equal_raw": stored == raw,
+    }
+
+
+def describe(document: dict[str, Any]) -> list[str]:
+    """Lines a person reads."""
+    lines = [
+        f"bench: demo brand, {document['orders']} orders, {document['rows']} rows "
+        f"(generated in {document['generate_seconds']} s)"
+    ]
+    for name, figures in document["databases"].items():
+        lines.append(f"{name}:")
+        lines += [f"  {key:<40} {value}" for key, value in figures.items() if key[-7:] != "by_file"]
+    return lines

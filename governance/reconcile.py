@@ -1,0 +1,276 @@
+"""Turning what detection found into exceptions: open new ones, clear fixed ones, reopen recurring ones.
+
+Judged per (type, fingerprint): a problem still found updates last_seen_at (and its facts) of the
+same exception; an active exception no longer found is resolved as "cleared by data"; a resolved
+one found again reopens (reopen count + 1). A won't-fix, and a person's resolution of a historical
+rule, stay closed unless severity rises or a material fact changes. Every change of state is audited
+(actor "system"); observations (last_seen_at, facts) are not.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from core.timeutil import iso_z
+from governance.audit import record_many
+from governance.exception_store import AUDITED_FIELDS, TABLE
+from governance.ownership import routing_table, sla_hours
+from governance.rule_model import ExceptionRule, Found
+from governance.vocabulary import ACTIVE, CLEARED_BY_DATA, SYSTEM, Severity, Status
+
+log = logging.getLogger(__name__)
+CHUNK = 500
+
+
+@dataclass
+class Reconciled:
+    """What one detection run changed, per outcome (counts), and the audit rows to write."""
+
+    opened: int = 0
+    seen: int = 0
+    reopened: int = 0
+    cleared: int = 0
+    escalated: int = 0
+    skipped: int = 0  # changed by a person meanwhile: judged again at the next run
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Judge:
+    """What reconciliation needs besides the rows: the instant, SLAs, routing, the trigger."""
+
+    as_of: datetime
+    sla: Mapping[Severity, int]
+    routing: Mapping[str, str]
+    trigger: str
+
+    def due(self, severity: Severity, start: datetime) -> datetime:
+        """The due date of an exception of this severity opened at `start`."""
+        return start + timedelta(hours=self.sla[severity])
+
+
+def reconcile(
+    session: Session, found: Mapping[ExceptionRule, list[Found]], *, as_of: datetime, trigger: str
+) -> Reconciled:
+    """Apply one run's findings for the given rules; the caller owns the transaction."""
+    judge = Judge(as_of, sla_hours(session), routing_table(session), trigger)
+    outcome = Reconciled()
+    for rule, instances in found.items():
+        _reconcile_rule(session, rule, instances, judge, outcome)
+    record_many(session, outcome.audit)
+    return outcome
+
+
+def _existing(session: Session, rule: ExceptionRule) -> dict[str, dict[str, Any]]:
+    rows = session.execute(select(TABLE).where(TABLE.c.type == rule.type)).mappings()
+    return {row["fingerprint"]: dict(row) for row in rows}
+
+
+def _reconcile_rule(
+    session: Session, rule: ExceptionRule, instances: list[Found], judge: Judge, out: Reconciled
+) -> None:
+    existing = _existing(session, rule)
+    unique = {f.fingerprint: f for f in instances}
+    new = [f for fp, f in unique.items() if fp not in existing]
+    _insert(session, rule, new, judge, out)
+    seen: list[int] = []
+    facts: list[dict[str, Any]] = []
+    for fp, instance in unique.items():
+        row = existing.get(fp)
+        if row is not None and _judge_found(session, rule, row, instance, judge, out):
+            seen.append(row["id"])
+            if row["facts"] != instance.facts and Status(row["status"]) in ACTIVE:
+                facts.append({"b_id": row["id"], "b_facts": instance.facts})
+    for fp, row in existing.items():
+        if fp not in unique and Status(row["status"]) in ACTIVE:
+            _clear(session, row, judge, out)
+    _touch(session, seen, facts, judge)
+    out.seen += len(seen)
+
+
+def _insert(
+    session: Session, rule: ExceptionRule, new: list[Found], judge: Judge, out: Reconciled
+) -> None:
+    if not new:
+        return
+    team = judge.routing[rule.domain.value]
+    rows = [
+        {
+            "type": rule.type,
+            "fingerprint": f.fingerprint,
+            "severity": f.severity.value,
+            "domain": rule.domain.value,
+            "team": team,
+            "status": Status.OPEN.value,
+            "entity": f.entity,
+            "facts": f.facts,
+            "first_seen_at": judge.as_of,
+            "last_seen_at": judge.as_of,
+            "opened_at": judge.as_of,
+            "due_at": judge.due(f.severity, judge.as_of),
+            "reopen_count": 0,
+            "cleared_by_data": False,
+            "version": 1,
+        }
+        for f in new
+    ]
+    statement = insert(TABLE).returning(TABLE.c.id, sort_by_parameter_order=True)
+    ids = session.execute(statement, rows).scalars().all()
+    for exception_id, row in zip(ids, rows, strict=True):
+        out.audit.append(
+            _entry(
+                exception_id,
+                "exception.detect",
+                "status",
+                None,
+                "open",
+                f"{rule.type} {row['entity']} found; routed to {team}; {judge.trigger}",
+            )
+        )
+    out.opened += len(rows)
+
+
+def _entry(
+    exception_id: int, action: str, field_name: str, old: object, new: object, detail: str
+) -> dict[str, Any]:
+    return {
+        "actor": SYSTEM,
+        "action": action,
+        "object_type": "exception",
+        "object_id": exception_id,
+        "field": field_name,
+        "old": old,
+        "new": new,
+        "detail": detail,
+    }
+
+
+def _judge_found(
+    session: Session,
+    rule: ExceptionRule,
+    row: dict[str, Any],
+    instance: Found,
+    judge: Judge,
+    out: Reconciled,
+) -> bool:
+    """Handle a stored exception whose problem is found again; True when it only needs a touch."""
+    status = Status(row["status"])
+    old_severity, new_severity = Severity(row["severity"]), instance.severity
+    if status in ACTIVE:
+        if new_severity != old_severity:
+            _escalate(session, row, instance, judge, out)
+        return True
+    rises = new_severity.rank > old_severity.rank
+    changed = rule.material_facts(row["facts"]) != rule.material_facts(instance.facts)
+    sticks = status == Status.WONT_FIX or (rule.historical and not row["cleared_by_data"])
+    if sticks and not rises and not changed:
+        return True
+    why = _reopen_reason(row, rises, changed, sticks)
+    _reopen(session, row, instance, judge, why, out)
+    return False
+
+
+def _reopen_reason(row: dict[str, Any], rises: bool, changed: bool, sticks: bool) -> str:
+    if not sticks:
+        if row["cleared_by_data"]:
+            return "found again after it cleared"
+        return f"still found after {row['resolved_by']} resolved it ({row['resolution_reason']})"
+    what = "severity rose" if rises else "its facts changed"
+    return f"{what} since {row['resolved_by']} closed it as {row['status']}"
+
+
+def _state_update(
+    session: Session, row: dict[str, Any], values: dict[str, Any], out: Reconciled
+) -> bool:
+    """Update under the optimistic lock; a person's concurrent change wins (judged next run)."""
+    result = session.execute(
+        update(TABLE)
+        .where(TABLE.c.id == row["id"], TABLE.c.version == row["version"])
+        .values(**values, version=row["version"] + 1)
+    )
+    if result.rowcount != 1:
+        log.info("exception %s changed during detection: left for the next run", row["id"])
+        out.skipped += 1
+        return False
+    return True
+
+
+def _audit_changes(
+    out: Reconciled, row: dict[str, Any], values: dict[str, Any], action: str, detail: str
+) -> None:
+    for name, new in values.items():
+        if name in AUDITED_FIELDS and row.get(name) != new:
+            out.audit.append(_entry(row["id"], action, name, row.get(name), new, detail))
+
+
+def _escalate(
+    session: Session, row: dict[str, Any], instance: Found, judge: Judge, out: Reconciled
+) -> None:
+    severity = instance.severity
+    values: dict[str, Any] = {"severity": severity.value}
+    if severity.rank > Severity(row["severity"]).rank:
+        values["due_at"] = min(row["due_at"], judge.due(severity, judge.as_of))
+    if _state_update(session, row, values, out):
+        detail = f"severity now {severity.value} at {iso_z(judge.as_of)}; {judge.trigger}"
+        _audit_changes(out, row, values, "exception.severity", detail)
+        out.escalated += 1
+
+
+def _reopen(
+    session: Session, row: dict[str, Any], instance: Found, judge: Judge, why: str, out: Reconciled
+) -> None:
+    values = {
+        "status": Status.OPEN.value,
+        "severity": instance.severity.value,
+        "facts": instance.facts,
+        "entity": instance.entity,
+        "last_seen_at": max(row["last_seen_at"], judge.as_of),
+        "opened_at": judge.as_of,
+        "due_at": judge.due(instance.severity, judge.as_of),
+        "acknowledged_at": None,
+        "resolved_at": None,
+        "resolved_by": None,
+        "resolution_reason": None,
+        "resolution_note": None,
+        "cleared_by_data": False,
+        "reopen_count": row["reopen_count"] + 1,
+    }
+    if _state_update(session, row, values, out):
+        _audit_changes(out, row, values, "exception.reopen", f"reopened: {why}; {judge.trigger}")
+        out.reopened += 1
+
+
+def _clear(session: Session, row: dict[str, Any], judge: Judge, out: Reconciled) -> None:
+    values = {
+        "status": Status.RESOLVED.value,
+        "resolved_at": judge.as_of,
+        "resolved_by": SYSTEM,
+        "resolution_reason": CLEARED_BY_DATA,
+        "resolution_note": f"no longer found at {iso_z(judge.as_of)}",
+        "cleared_by_data": True,
+    }
+    if _state_update(session, row, values, out):
+        _audit_changes(out, row, values, "exception.clear", f"cleared by data; {judge.trigger}")
+        out.cleared += 1
+
+
+def _touch(session: Session, ids: Iterable[int], facts: list[dict[str, Any]], judge: Judge) -> None:
+    """Record that problems still hold: last_seen_at moves forward, current facts are kept."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(
+            update(TABLE)
+            .where(TABLE.c.id.in_(chunk), TABLE.c.last_seen_at < judge.as_of)
+            .values(last_seen_at=judge.as_of)
+        )
+    if facts:
+        statement = update(TABLE).where(TABLE.c.id == bindparam("b_id"))
+        session.connection().execute(statement.values(facts=bindparam("b_facts")), facts)

@@ -1,0 +1,277 @@
+"""What a change touches: the weeks of each family (and whether stock) an import or elapsed time changes.
+
+Two ways in. By rows: the records an import writes, looked up before and after it is applied (an
+order moved to another week touches both weeks; a shipment follows its order, old and new). By
+time: the events whose timestamp lies between two instants (they "happen" in between).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, select
+
+from core.schema import (
+    AuditEntry,
+    CycleCount,
+    IntegrationEvent,
+    Item,
+    Order,
+    Return,
+    Shipment,
+    StockLevel,
+)
+from core.timeutil import to_epoch
+from metrics.families import Family
+from metrics.lookup import key_list
+from metrics.sql import epoch, monday_day, number
+
+LOOKUP_LIMIT = 200_000  # more keys than this: recompute the family's every week instead
+STOCK_ENTITIES = frozenset({"stock_levels", "sku_mappings", "items"})
+NEUTRAL_ENTITIES = frozenset({"locations", "bundle_components"})
+
+
+@dataclass
+class Touched:
+    """Weeks (Monday day numbers) to recompute per family, families to recompute whole, stock."""
+
+    weeks: dict[Family, set[int]] = field(default_factory=dict)
+    whole: set[Family] = field(default_factory=set)
+    stock: bool = False
+    order_ids: set[str] = field(default_factory=set)  # orders whose facts to recompute
+    order_events: list[tuple[int, int]] = field(default_factory=list)  # (start, end] epochs
+
+    def add(self, family: Family, weeks: Iterable[int]) -> None:
+        """Mark weeks of a family."""
+        self.weeks.setdefault(family, set()).update(int(w) for w in weeks)
+
+    def merge(self, other: Touched) -> Touched:
+        """Everything either touches (in place; returns self)."""
+        for family, weeks in other.weeks.items():
+            self.add(family, weeks)
+        self.whole |= other.whole
+        self.stock = self.stock or other.stock
+        self.order_ids |= other.order_ids
+        self.order_events += other.order_events
+        return self
+
+    def everything(self) -> Touched:
+        """Mark every family whole and stock (in place; returns self)."""
+        self.whole = set(Family)
+        self.stock = True
+        return self
+
+    def weeks_of(self, family: Family) -> set[int] | None:
+        """The weeks to recompute (None: all of them)."""
+        return None if family in self.whole else self.weeks.get(family, set())
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is touched."""
+        return not (
+            self.whole
+            or self.stock
+            or self.order_ids
+            or self.order_events
+            or any(self.weeks.values())
+        )
+
+
+@dataclass
+class RowKeys:
+    """The record keys an import writes, per family, gathered before it is applied."""
+
+    count_ids: set[str] = field(default_factory=set)
+    order_ids: set[str] = field(default_factory=set)
+    return_ids: set[str] = field(default_factory=set)
+    event_ids: set[str] = field(default_factory=set)
+    skus: set[str] = field(default_factory=set)
+    stock: bool = False
+    unknown: bool = False
+    whole: set[Family] = field(default_factory=set)  # too many keys to look up: every week
+
+
+# Per entity: the RowKeys set its rows add to, and the column holding that key.
+KEY_COLUMNS: dict[str, tuple[str, str]] = {
+    "cycle_counts": ("count_ids", "count_id"),
+    "orders": ("order_ids", "order_id"),
+    "order_lines": ("order_ids", "order_id"),
+    "shipments": ("order_ids", "order_id"),  # and the order each shipment belonged to before
+    "returns": ("return_ids", "return_id"),
+    "integration_events": ("event_ids", "event_id"),
+    "items": ("skus", "sku"),
+}
+
+
+def _values(rows: list[dict[str, Any]], name: str) -> set[str]:
+    return {str(row[name]) for row in rows if row.get(name) is not None}
+
+
+def row_keys(conn: Connection, rows_by_entity: dict[str, list[dict[str, Any]]]) -> RowKeys:
+    """The keys of the written rows; a shipment also names the order it belonged to before."""
+    keys = RowKeys()
+    for entity, rows in rows_by_entity.items():
+        keys.stock = keys.stock or entity in STOCK_ENTITIES
+        if entity in KEY_COLUMNS:
+            name, column = KEY_COLUMNS[entity]
+            getattr(keys, name).update(_values(rows, column))
+        elif entity not in STOCK_ENTITIES | NEUTRAL_ENTITIES:
+            keys.unknown = True
+        if entity == "shipments":
+            shipment_ids = _values(rows, "shipment_id")
+            if len(shipment_ids) > LOOKUP_LIMIT:
+                keys.whole.add(Family.ORDERS)
+            else:
+                keys.order_ids |= _old_shipment_orders(conn, shipment_ids)
+    return keys
+
+
+def _old_shipment_orders(conn: Connection, shipment_ids: set[str]) -> set[str]:
+    table = Shipment.__table__
+    with key_list(conn, shipment_ids) as listed:
+        query = select(table.c.order_id).where(table.c.shipment_id.in_(listed.keys()))
+        return set(conn.execute(query).scalars())
+
+
+def _weeks(conn: Connection, key: ColumnElement[Any], anchor: Any, ids: set[str]) -> set[int]:
+    """Monday day numbers of `anchor` for the rows whose key is in ids (deduplicated here: a
+    DISTINCT tempts SQLite into scanning the anchor's index instead of looking keys up)."""
+    with key_list(conn, ids) as listed:
+        query = select(monday_day(anchor)).where(key.in_(listed.keys()), anchor.is_not(None))
+        return {int(w) for w in conn.execute(query).scalars()}
+
+
+def touched_by_keys(conn: Connection, keys: RowKeys) -> Touched:
+    """The weeks the keyed records sit in now (run before and after applying the rows)."""
+    touched = Touched(stock=keys.stock, whole=set(keys.whole))
+    if keys.unknown:
+        return touched.everything()
+    if len(keys.order_ids) > LOOKUP_LIMIT or Family.ORDERS in keys.whole:
+        touched.whole.add(Family.ORDERS)
+    else:
+        touched.order_ids = set(keys.order_ids)  # their facts hold the weeks they sit in
+    lookups = (
+        (Family.COUNTS, keys.count_ids, CycleCount.__table__.c.count_id, "counted_at"),
+        (Family.RETURNS, keys.return_ids, Return.__table__.c.return_id, "received_at"),
+        (Family.EVENTS, keys.event_ids, IntegrationEvent.__table__.c.event_id, "occurred_at"),
+    )
+    for family, ids, key, anchor in lookups:
+        if len(ids) > LOOKUP_LIMIT:
+            touched.whole.add(family)
+        elif ids:
+            touched.add(family, _weeks(conn, key, key.table.c[anchor], ids))
+    if keys.skus:
+        touched.whole.add(Family.ITEMS)  # barcode uniqueness links items across weeks
+    return touched
+
+
+def item_classes(conn: Connection, skus: set[str]) -> dict[str, str | None]:
+    """abc_class of the items that exist among skus (a missing SKU is absent from the result)."""
+    table = Item.__table__
+    with key_list(conn, skus) as listed:
+        query = select(table.c.sku, table.c.abc_class).where(table.c.sku.in_(listed.keys()))
+        return {row.sku: row.abc_class for row in conn.execute(query)}
+
+
+def count_weeks_of_skus(conn: Connection, skus: set[str]) -> set[int]:
+    """Weeks of the cycle counts of these SKUs (their accuracy follows the item's ABC class)."""
+    return _weeks(conn, CycleCount.__table__.c.sku, CycleCount.__table__.c.counted_at, skus)
+
+
+def class_changes(before: dict[str, str | None], after: dict[str, str | None]) -> set[str]:
+    """SKUs whose ABC class changed, appeared or disappeared."""
+    return {
+        sku for sku in before.keys() | after.keys() if before.get(sku, "-") != after.get(sku, "-")
+    }
+
+
+def _between(column: Any, start: int, end: int) -> ColumnElement[bool]:
+    return and_(epoch(column) > number(start), epoch(column) <= number(end))
+
+
+def touched_between(conn: Connection, start: datetime, end: datetime) -> Touched:
+    """What the events with a timestamp in (start, end] touch: they happen in between."""
+    s, e = to_epoch(start), to_epoch(end)
+    touched = Touched()
+    if e <= s:
+        return touched
+    touched.order_events.append((s, e))  # orders placed, cancelled or shipped in between
+    counts = CycleCount.__table__
+    returns, events = Return.__table__, IntegrationEvent.__table__
+    week_queries = (
+        (Family.COUNTS, select(monday_day(counts.c.counted_at)).where(_between(counts.c.counted_at, s, e))),
+        *((Family.RETURNS, select(monday_day(returns.c.received_at)).where(returns.c.received_at.is_not(None), _between(returns.c[c], s, e))) for c in ("received_at", "disposition_at", "refunded_at")),
+        (Family.EVENTS, select(monday_day(events.c.occurred_at)).where(_between(events.c.occurred_at, s, e))),
+    )  # fmt: skip
+    for family, query in week_queries:
+        touched.add(family, conn.execute(query.distinct()).scalars())
+    items = Item.__table__
+    if _any(conn, _between(items.c.created_at, s, e), _between(items.c.approved_at, s, e)):
+        touched.whole.add(Family.ITEMS)
+        touched.stock = True
+    touched.stock = touched.stock or _any(conn, _between(StockLevel.__table__.c.as_of, s, e))
+    return touched
+
+
+def _any(conn: Connection, *conditions: ColumnElement[bool]) -> bool:
+    return any(conn.execute(select(exists().where(c))).scalar() for c in conditions)
+
+
+def anything_between(conn: Connection, start: datetime, end: datetime) -> bool:
+    """Whether any event a metric reads has a timestamp in (start, end] (cheap: indexed probes)."""
+    s, e = to_epoch(start), to_epoch(end)
+    if e <= s:
+        return False
+    columns = (
+        CycleCount.__table__.c.counted_at,
+        Order.__table__.c.placed_at,
+        Order.__table__.c.cancelled_at,
+        Shipment.__table__.c.shipped_at,
+        Return.__table__.c.received_at,
+        Return.__table__.c.disposition_at,
+        Return.__table__.c.refunded_at,
+        Item.__table__.c.created_at,
+        Item.__table__.c.approved_at,
+        IntegrationEvent.__table__.c.occurred_at,
+        StockLevel.__table__.c.as_of,
+    )
+    return _any(conn, *(_between(column, s, e) for column in columns))
+
+
+# Changes made outside imports (stewards' item edits and approvals, confirmed mappings) are audited
+# in their own transaction; a refresh takes in those audited since it last looked.
+AUDITED_ITEM, AUDITED_MAPPING = "item", "sku_mapping"
+
+
+def audit_mark(conn: Connection) -> int:
+    """The newest audit row's id (0 without any)."""
+    return int(conn.execute(select(func.max(AuditEntry.__table__.c.id))).scalar() or 0)
+
+
+def _audited(after_id: int) -> Select[Any]:
+    audit = AuditEntry.__table__
+    return select(audit.c.object_type, audit.c.object_id).where(
+        audit.c.id > after_id, audit.c.object_type.in_([AUDITED_ITEM, AUDITED_MAPPING])
+    )
+
+
+def audited_since(conn: Connection, after_id: int | None) -> bool:
+    """Whether an item or a mapping was changed outside an import since that audit row."""
+    return conn.execute(_audited(after_id or 0).limit(1)).first() is not None
+
+
+def audited_changes(conn: Connection, after_id: int | None) -> Touched:
+    """What the item and mapping changes audited since that row touch."""
+    touched = Touched()
+    skus = set()
+    for object_type, object_id in conn.execute(_audited(after_id or 0)):
+        touched.stock = True
+        if object_type == AUDITED_ITEM:
+            touched.whole.add(Family.ITEMS)
+            skus.add(str(object_id))
+    if skus:
+        touched.add(Family.COUNTS, count_weeks_of_skus(conn, skus))  # the ABC class may differ
+    return touched

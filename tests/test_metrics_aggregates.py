@@ -1,0 +1,471 @@
+"""The precomputed aggregates always equal a computation from raw rows.
+
+A seeded scenario is imported in several steps through the real import (each refreshes the
+aggregates in its transaction), with rows that move orders between weeks, move a shipment to
+another order, cancel, ship, change ABC classes and barcodes, disposition returns, add stock
+snapshots and mappings, and with events dated after the import (they happen later). After every
+step and at later instants the rows read from the aggregates must be exactly the rows computed
+from raw rows, and an incremental history must leave the same aggregates as a full rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert, select, update
+
+from cli.main import main
+from core.db import get_engine, write_session
+from core.schema import (
+    Item,
+    MetricSnapshot,
+    MetricWeek,
+    OpenReturn,
+    OrderFact,
+    Return,
+    SkuMapping,
+)
+from core.settings import Settings, get_settings
+from core.timeutil import iso_z, parse_iso, utcnow, week_label
+from governance.audit import record
+from metrics import combine_weeks, compute_metrics
+from metrics.aggregates import day_of_week, load_state
+from metrics.compute import compute_rows, reading
+from metrics.current import rows_at, stored_rows
+from metrics.families import SNAPSHOT_IDS
+from metrics.refresh import rebuild, refresh, refreshing
+from metrics.snapshots import history_rows, week_end_instants
+from metrics.window import window_rows
+from tests.test_metrics_common import load
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+LOCATIONS = ["DC1", "DC2", "STORE1"]
+CHANNELS = ["shopify", "amazon", "pos"]
+CLASSES = {"A1": "A", "B1": "B", "C1": "C", "N1": "", "B2": "B"}
+BARCODES = ["4006381333931", "96385074", "12345", ""]
+
+
+def iso(value: datetime | None) -> str:
+    """A timestamp cell."""
+    return "" if value is None else iso_z(value)
+
+
+class Scenario:
+    """Canonical rows around a base instant (now), kept by key so later steps can change them."""
+
+    def __init__(self, seed: int, base: datetime) -> None:
+        self.rnd = random.Random(seed)
+        self.base = base
+        self.items: dict[str, tuple[Any, ...]] = {}
+        self.orders: dict[str, tuple[Any, ...]] = {}
+        self.lines: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.shipments: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.counts: dict[str, tuple[Any, ...]] = {}
+        self.returns: dict[str, tuple[Any, ...]] = {}
+        self.events: dict[str, tuple[Any, ...]] = {}
+        self.stock: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.moved: tuple[Any, ...] = ()
+
+    def when(self, empty: float = 0.0) -> datetime | None:
+        """A past instant mostly, sometimes one after now or on a threshold edge."""
+        rnd = self.rnd
+        if rnd.random() < empty:
+            return None
+        # after the import; crossing the 48 h and 7 day thresholds an hour or a day later
+        edges = [
+            self.base + HOUR,
+            self.base - 47 * HOUR,
+            self.base - 7 * DAY + 3 * HOUR,
+            self.base - DAY,
+        ]
+        if rnd.random() < 0.2:
+            return rnd.choice(edges)
+        return self.base - timedelta(minutes=rnd.randrange(-3 * 24 * 60, 21 * 24 * 60))
+
+    def build(self) -> None:
+        """The first drop of every entity."""
+        for sku, abc in CLASSES.items():
+            self.item(sku, abc, self.rnd.choice(BARCODES), self.base - 20 * DAY)
+        self.item("LATE-1", "A", "", self.base + 2 * HOUR)  # created after the first import
+        for i in range(40):
+            self.order(f"O{i}")
+        for i in range(30):
+            self.count(f"K{i}")
+        for i in range(30):
+            self.ret(f"R{i}")
+        for i in range(40):
+            self.event(f"E{i}")
+        self.snapshot(self.base - 3 * DAY)
+        self.snapshot(self.base + 5 * HOUR)
+
+    def item(self, sku: str, abc: str, barcode: str, created: datetime) -> None:
+        approved = self.when(empty=0.3)
+        self.items[sku] = (
+            sku,
+            "name",
+            "tops",
+            "acme",
+            barcode,
+            abc,
+            "active",
+            iso(created),
+            iso(approved),
+        )
+
+    def order(self, order_id: str, placed: datetime | None = None) -> None:
+        rnd = self.rnd
+        placed = placed or self.when()
+        assert placed is not None
+        self.orders[order_id] = (order_id, rnd.choice(CHANNELS), iso(placed), iso(self.when(0.75)))
+        for k in range(rnd.randrange(0, 4)):
+            self.lines[(order_id, f"L{k}")] = (
+                order_id,
+                f"L{k}",
+                rnd.choice([*CLASSES, ""]),
+                rnd.randrange(0, 4),
+                rnd.choice([*LOCATIONS, ""]),
+            )
+            for s in range(rnd.randrange(0, 3)):
+                shipped = max(placed, self.when() or placed)
+                self.shipments[(f"S{order_id}-{s}", f"L{k}")] = (
+                    f"S{order_id}-{s}",
+                    order_id,
+                    f"L{k}",
+                    rnd.choice(LOCATIONS),
+                    iso(shipped),
+                    rnd.randrange(0, 4),
+                )
+
+    def count(self, count_id: str) -> None:
+        rnd = self.rnd
+        system = rnd.choice([0, 1, 10, 50, 100])
+        counted = max(0, system + rnd.choice([0, 0, 1, -1, 2, 5]))
+        self.counts[count_id] = (
+            count_id,
+            iso(self.when()),
+            rnd.choice(LOCATIONS),
+            rnd.choice([*CLASSES, "X9", "LATE-1"]),
+            system,
+            counted,
+        )
+
+    def ret(self, return_id: str) -> None:
+        received = self.when(empty=0.1)
+        disposition = None
+        if received is not None and self.rnd.random() < 0.5:
+            disposition = received + self.rnd.choice([HOUR, 30 * HOUR, 5 * DAY])
+        self.returns[return_id] = (
+            return_id,
+            1,
+            self.rnd.choice([*LOCATIONS, ""]),
+            iso(received),
+            iso(disposition),
+            iso(self.when(0.4)),
+        )
+
+    def event(self, event_id: str) -> None:
+        rnd = self.rnd
+        status = rnd.choice(["success", "failed"])
+        error = rnd.choice(["", "timeout", "unmapped_sku"]) if status == "failed" else ""
+        self.events[event_id] = (
+            event_id,
+            iso(self.when()),
+            rnd.choice(["shopify", "erp"]),
+            status,
+            error,
+        )
+
+    def snapshot(self, as_of: datetime) -> None:
+        rnd = self.rnd
+        for _ in range(25):
+            key = (
+                iso(as_of),
+                rnd.choice(["wms", "wms", "shopify"]),
+                rnd.choice(["DC1", "STORE1"]),
+                rnd.choice([*CLASSES, "shop-1", "JUNK", "LATE-1"]),
+                rnd.choice(["sellable", "sellable", "reserved"]),
+            )
+            self.stock[key] = (*key, rnd.randrange(0, 6))
+
+    def tables(self, *names: str) -> dict[str, tuple[str, list[tuple[Any, ...]]]]:
+        """The named entities as load() takes them."""
+        every = {
+            "items": ("sku,name,category,brand,barcode,abc_class,lifecycle_status,created_at,approved_at", list(self.items.values())),
+            "sku_mappings": ("system,system_sku,sku", [("shopify", "shop-1", "A1")]),
+            "stock_levels": ("as_of,system,location_id,system_sku,status,quantity", list(self.stock.values())),
+            "cycle_counts": ("count_id,counted_at,location_id,sku,system_qty,counted_qty", list(self.counts.values())),
+            "orders": ("order_id,channel,placed_at,cancelled_at", list(self.orders.values())),
+            "order_lines": ("order_id,line_id,sku,quantity,allocated_location_id", list(self.lines.values())),
+            "shipments": ("shipment_id,order_id,line_id,location_id,shipped_at,quantity", list(self.shipments.values())),
+            "returns": ("return_id,quantity,receiving_location_id,received_at,disposition_at,refunded_at", list(self.returns.values())),
+            "integration_events": ("event_id,occurred_at,integration,status,error_type", list(self.events.values())),
+        }  # fmt: skip
+        return {name: every[name] for name in names}
+
+    def change(self) -> None:
+        """Later news: moved, cancelled, shipped, reclassified, dispositioned, new snapshots."""
+        rnd = self.rnd
+        for order_id in list(self.orders)[:6]:  # placed in another week, or cancelled now
+            row = self.orders[order_id]
+            self.orders[order_id] = (
+                *row[:2],
+                iso(self.base - rnd.randrange(1, 20) * DAY),
+                iso(self.base - HOUR),
+            )
+        moved = next(iter(self.shipments))  # the same shipment now belongs to another order
+        self.shipments[moved] = (moved[0], "O39", *self.shipments[moved][2:])
+        self.moved = self.shipments[moved]
+        for i in range(40, 46):
+            self.order(f"O{i}")
+        for sku in ("A1", "B1"):  # reclassified, and sharing a barcode
+            row = list(self.items[sku])
+            row[4], row[5] = BARCODES[0], "C" if row[5] != "C" else "A"
+            self.items[sku] = tuple(row)
+        for return_id in list(self.returns)[:8]:
+            row = self.returns[return_id]
+            if row[3]:
+                received = parse_iso(row[3])
+                self.returns[return_id] = (
+                    *row[:4],
+                    iso(max(received, self.base) + 3 * HOUR),
+                    iso(self.base - DAY),
+                )
+        for i in range(30, 36):
+            self.count(f"K{i}")
+        for event_id in list(self.events)[:5]:
+            row = self.events[event_id]
+            self.events[event_id] = (*row[:3], "failed", "stale_sync")
+        self.snapshot(self.base + 2 * DAY)
+
+
+@pytest.fixture
+def scenario(db_url: str, tmp_path: Path) -> Iterator[Scenario]:
+    """The scenario's first drop imported entity by entity."""
+    built = Scenario(7, utcnow())
+    built.build()
+    for name in ("items", "sku_mappings", "stock_levels", "cycle_counts", "orders", "order_lines", "shipments", "returns", "integration_events"):  # fmt: skip
+        load(db_url, tmp_path / f"first-{name}", **built.tables(name))
+        assert_current(get_engine(db_url))
+    yield built
+
+
+def assert_equal_at(engine: Engine, as_of: datetime) -> None:
+    """The aggregates hold as_of and give exactly the rows computed from raw rows."""
+    with reading(engine) as conn:
+        stored = stored_rows(conn, as_of)
+        raw = compute_rows(conn, as_of)
+    assert stored is not None, f"the aggregates do not hold {as_of}"
+    assert [r.as_dict() for r in stored] == [r.as_dict() for r in raw]
+    assert stored == raw  # parts too
+
+
+def assert_current(engine: Engine) -> datetime:
+    """The aggregates equal raw rows at the state's instant; returns it."""
+    with reading(engine) as conn:
+        state = load_state(conn)
+    assert state is not None
+    assert_equal_at(engine, state.as_of)
+    return state.as_of
+
+
+def stored_tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """The aggregate tables' content, without the instants rows were computed at."""
+    weeks, facts, open_ = MetricWeek.__table__, OrderFact.__table__, OpenReturn.__table__
+    with engine.connect() as conn:
+        return {
+            "weeks": sorted(
+                (r.family, r.metric, r.wd, r.dim, r.key or "", r.n, r.num, json.dumps(r.parts, sort_keys=True))
+                for r in conn.execute(select(weeks))
+            ),
+            "facts": sorted(tuple(r) for r in conn.execute(select(facts))),
+            "open": sorted(tuple(r) for r in conn.execute(select(open_))),
+        }  # fmt: skip
+
+
+def test_imports_keep_aggregates_equal_to_raw_rows(
+    db_url: str, tmp_path: Path, scenario: Scenario
+) -> None:
+    engine = get_engine(db_url)
+    scenario.change()
+    header = scenario.tables("shipments")["shipments"][0]
+    load(db_url, tmp_path / "moved", shipments=(header, [scenario.moved]))  # alone in its file
+    assert_current(engine)
+    for name in ("orders", "shipments", "order_lines", "items", "returns", "cycle_counts", "integration_events", "stock_levels"):  # fmt: skip
+        load(db_url, tmp_path / f"change-{name}", **scenario.tables(name))
+        assert_current(engine)
+    incremental = stored_tables(engine)
+    as_of = assert_current(engine)
+    with write_session(engine) as session:
+        rebuild(session, now=as_of)
+    assert stored_tables(engine) == incremental
+    assert_equal_at(engine, as_of)
+
+
+@pytest.mark.parametrize("hours", [0.5, 1.5, 3, 26, 49, 24 * 8])
+def test_events_after_the_import_are_taken_in_later(
+    db_url: str, scenario: Scenario, hours: float
+) -> None:
+    engine = get_engine(db_url)
+    later = (scenario.base + timedelta(hours=hours)).replace(microsecond=0)
+    with reading(engine) as conn:  # events in between: the aggregates do not answer
+        stale = stored_rows(conn, later)
+        raw = compute_rows(conn, later)
+    assert stale is None or stale == raw
+    rows, _source = rows_at(engine, later)
+    assert rows == [r.as_dict() for r in raw]
+    with write_session(engine) as session:
+        refresh(session, now=later)
+    assert_equal_at(engine, later)
+    assert_equal_at(engine, later + timedelta(seconds=1))  # nothing happened since, thresholds move
+
+
+def test_a_refresh_at_an_earlier_instant_keeps_the_later_state(
+    db_url: str, scenario: Scenario
+) -> None:
+    engine = get_engine(db_url)
+    as_of = assert_current(engine)
+    with write_session(engine) as session:
+        report = refresh(session, now=as_of - DAY)
+    assert report.as_of == as_of
+    assert_equal_at(engine, as_of)
+    with reading(engine) as conn:  # an earlier instant is not theirs to answer
+        assert stored_rows(conn, as_of - HOUR) is None
+
+
+def test_other_metric_settings_need_a_rebuild(db_url: str, scenario: Scenario) -> None:
+    engine = get_engine(db_url)
+    as_of = assert_current(engine)
+    other = Settings(tolerance_b=get_settings().tolerance_b + 1, stalled_order_sla_hours=24)
+    with reading(engine) as conn:
+        assert stored_rows(conn, as_of, other) is None
+    with write_session(engine) as session:
+        assert refresh(session, now=as_of, settings=other).mode == "full"
+    with reading(engine) as conn:
+        assert stored_rows(conn, as_of, other) == compute_rows(conn, as_of, settings=other)
+        assert stored_rows(conn, as_of) is None
+
+
+def test_metrics_command_reads_the_aggregates_and_keeps_snapshot_history(
+    db_url: str, scenario: Scenario, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = get_engine(db_url)
+    capsys.readouterr()
+    assert main(["metrics", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    as_of = parse_iso(document["as_of"])
+    assert document["metrics"] == compute_metrics(engine, as_of)
+    with reading(engine) as conn:
+        kept = history_rows(conn, as_of)
+        assert kept == [r for r in compute_rows(conn, as_of) if r.metric in SNAPSHOT_IDS]
+        assert load_state(conn).as_of == as_of  # type: ignore[union-attr]
+    assert main(["metrics", "--json", "--as-of", iso_z(as_of - 2 * DAY)]) == 0
+    earlier = json.loads(capsys.readouterr().out)
+    assert earlier["metrics"] == compute_metrics(engine, as_of - 2 * DAY)
+
+
+def test_refresh_command_rebuilds_and_backfills_week_ends(
+    db_url: str, scenario: Scenario, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = get_engine(db_url)
+    capsys.readouterr()
+    assert main(["metrics", "refresh", "--full", "--backfill-weeks", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "full"
+    instants = week_end_instants(parse_iso(report["as_of"]), 2)
+    assert [i.weekday() for i in instants] == [6, 6] and instants[1] - instants[0] == 7 * DAY
+    with reading(engine) as conn:
+        for instant in instants:
+            expected = [r for r in compute_rows(conn, instant) if r.metric in SNAPSHOT_IDS]
+            assert history_rows(conn, instant) == expected
+        kept = conn.execute(select(MetricSnapshot.__table__.c.as_of).distinct()).scalars().all()
+    assert set(instants) <= set(kept)
+    assert_current(engine)
+
+
+def _nearest_rank(values: list[int], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(p * len(ordered)) - 1] / 3600
+
+
+def test_rows_over_a_window_of_weeks(db_url: str, scenario: Scenario) -> None:
+    engine = get_engine(db_url)
+    as_of = assert_current(engine)
+    first = day_of_week(week_label(as_of)) - 14  # the current week and the two before
+    end = first + 21
+    ids = ["inventory_record_accuracy", "fill_rate", "return_lag_p50_hours", "return_lag_p90_hours"]
+    with reading(engine) as conn:
+        got = window_rows(conn, as_of, ids, first, end)
+        weekly = [
+            r for r in compute_rows(conn, as_of) if r.metric in ids[:2] and r.week
+            and first <= day_of_week(r.week) < end
+        ]  # fmt: skip
+        returns = conn.execute(select(Return.__table__)).mappings().all()
+    assert [r for r in got if r.metric in ids[:2]] == combine_weeks(weekly)
+    start, stop, now = first * 86400, end * 86400, as_of.timestamp()
+    lags: dict[str | None, list[int]] = {}
+    for r in returns:  # independent reading of SPEC: received in the window, dispositioned by as_of
+        received, done = r["received_at"], r["disposition_at"]
+        if received and done and start <= received.timestamp() < stop and done.timestamp() <= now:
+            seconds = int((done - received).total_seconds())
+            for key in ("all", r["receiving_location_id"]):
+                lags.setdefault(key, []).append(seconds)
+    assert len(lags["all"]) >= 3
+    for p, name in ((0.5, "return_lag_p50_hours"), (0.9, "return_lag_p90_hours")):
+        rows = {(r.dim, r.key): (r.value, r.n) for r in got if r.metric == name}
+        expected = {
+            ("all", None) if key == "all" else ("location", key): (_nearest_rank(v, p), len(v))
+            for key, v in lags.items()
+        }
+        assert rows == expected
+
+
+def test_bench_command_reports_its_figures(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INVGOV_TEST_POSTGRES_URL", raising=False)
+    capsys.readouterr()
+    assert main(["bench", "--orders", "300", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["orders"] == 300 and list(document["databases"]) == ["sqlite"]
+    figures = document["databases"]["sqlite"]
+    assert figures["import_rows"] == document["rows"]
+    assert figures["daily_import_rows"] > 0
+    assert figures["aggregates_equal_raw"] is True
+    assert all(figures[k] >= 0 for k in ("full_refresh_seconds", "overview_read_ms"))
+
+
+def test_changes_made_outside_imports_are_taken_in(db_url: str, scenario: Scenario) -> None:
+    engine = get_engine(db_url)
+    as_of = assert_current(engine)
+    items, maps = Item.__table__, SkuMapping.__table__
+    with write_session(engine) as session:  # a steward reclassifies an item, confirms a mapping
+        session.execute(update(items).where(items.c.sku == "B2").values(abc_class="A", barcode="96385074"))  # fmt: skip
+        session.execute(insert(maps).values(system="shopify", system_sku="JUNK", sku="C1", origin="steward"))  # fmt: skip
+        record(session, actor="stew", action="item.edit", object_type="item", object_id="B2", field="abc_class")  # fmt: skip
+        record(session, actor="stew", action="mapping.confirm", object_type="sku_mapping", object_id="shopify:JUNK")  # fmt: skip
+    later = as_of + timedelta(seconds=1)
+    with reading(engine) as conn:
+        assert stored_rows(conn, later) is None
+    assert rows_at(engine, later)[0] == compute_metrics(engine, later)
+    with write_session(engine) as session:
+        report = refresh(session, now=later)
+    assert report.stock and report.windows["items"] == "all"
+    assert_equal_at(engine, later)
+
+
+def test_a_writer_outside_imports_can_refresh_in_its_own_transaction(
+    db_url: str, scenario: Scenario
+) -> None:
+    engine = get_engine(db_url)
+    as_of = assert_current(engine)
+    items = Item.__table__
+    with write_session(engine) as session, refreshing(session, {"items": [{"sku": "C1"}]}, now=as_of):  # fmt: skip
+        session.execute(update(items).where(items.c.sku == "C1").values(abc_class="B"))
+    assert_equal_at(engine, as_of)

@@ -1,0 +1,110 @@
+"""The Overview's KPI tiles and trend charts, read from the aggregates of a small demo brand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core.db import get_engine
+from core.timeutil import utcnow, week_label
+from demo import load_demo
+from metrics.compute import reading
+from metrics.kpi_board import kpi_tiles
+from metrics.kpis import KPIS, Unit
+from tests.test_app_pages import APP
+from ui.auth import USER_KEY
+from ui.kpi_views import STATUS_MARK, change_text, number_text, trend_weeks
+
+ADMIN = "demo.admin"  # a demo account
+FAMILIES = ["Accuracy", "Routing and fulfilment", "Returns", "SKU quality", "Integrations", "Stock"]
+
+
+@pytest.fixture(autouse=True)
+def clear_streamlit_caches() -> Iterator[None]:
+    """AppTest shares Streamlit's process-wide caches between tests."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def demo_db(db_url: str) -> str:
+    """A small demo brand whose history ends yesterday (with its demo accounts)."""
+    load_demo(
+        orders=400, seed=3, end=utcnow().date() - timedelta(days=1), engine=get_engine(db_url)
+    )
+    return db_url
+
+
+def overview() -> AppTest:
+    """The Overview as the admin, run without exceptions."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[USER_KEY] = ADMIN
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_tile_per_kpi_with_target_status_change_and_owner(demo_db: str) -> None:
+    at = overview()
+    with reading(get_engine(demo_db)) as conn:
+        expected = {t.kpi.label: t for t in kpi_tiles(conn, utcnow())}
+    marks = {mark: status for status, mark in STATUS_MARK.items()}
+    shown = {
+        m.label.split(" ", 1)[1]: (marks[m.label.split(" ", 1)[0]], m)
+        for m in at.metric
+        if m.label.split(" ", 1)[0] in marks
+    }
+    assert list(shown) == [kpi.label for kpi in KPIS]
+    for label, (status, metric) in shown.items():
+        tile = expected[label]
+        assert status == tile.status
+        assert metric.value == number_text(tile.value, tile.kpi.unit)
+        assert metric.delta == (change_text(tile.change, tile.kpi.unit) or "")
+    captions = [c.value for c in at.caption]
+    for tile in expected.values():
+        assert any(f"owner {tile.target.owner_team}" in c for c in captions)
+    integration = expected["Integration failure rate"]  # the demo's spike is last week
+    assert integration.period == week_label(utcnow() - timedelta(days=7))
+    assert integration.status.value == "red"
+
+
+def test_a_trend_chart_per_family_with_its_target_line(demo_db: str) -> None:
+    at = overview()
+    assert [t.label for t in at.tabs] == FAMILIES
+    charts = [c for c in at.get("plotly_chart") if "kpi-trend" in c.proto.id]
+    assert len(charts) == len(FAMILIES)
+    weeks = trend_weeks(utcnow())
+    accuracy = json.loads(charts[0].proto.spec)
+    assert [t["name"] for t in accuracy["data"]] == ["Inventory record accuracy", "Unit accuracy"]
+    assert accuracy["layout"]["xaxis"]["categoryarray"] == weeks
+    targets = sorted(s["y0"] for s in accuracy["layout"]["shapes"])
+    assert targets == [0.98, 0.99]
+    (orders,) = [c for c in at.get("plotly_chart") if "orders-per-week" in c.proto.id]
+    assert json.loads(orders.proto.spec)["data"]
+
+
+def test_without_aggregates_the_overview_says_how_to_compute_them(demo_db: str) -> None:
+    engine = get_engine(demo_db)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM metric_state")
+    at = overview()
+    assert any("manage.py metrics refresh" in i.value for i in at.info)
+    assert not [c for c in at.get("plotly_chart") if "kpi-trend" in c.proto.id]
+
+
+def test_display_texts() -> None:
+    assert number_text(0.98765, Unit.SHARE) == "98.8%"
+    assert number_text(None, Unit.COUNT) == "–"
+    assert number_text(1234.0, Unit.COUNT) == "1,234"
+    assert number_text(71.25, Unit.HOURS) == "71.2 h"
+    assert change_text(-0.0125, Unit.SHARE) == "-1.2 pp"
+    assert change_text(3.0, Unit.COUNT) == "+3"
+    assert change_text(None, Unit.HOURS) is None
