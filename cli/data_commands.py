@@ -21,8 +21,10 @@ from governance.accounts import ensure_first_admin, remove_demo_accounts
 from governance.errors import GovernanceError
 from governance.permissions import Action, actor_by_name, authorize
 
-# People and the audit trail outlive a data reset; demo accounts go with the demo data.
-ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log")
+# People, the audit trail and the steward-edited settings outlive a data reset; demo accounts go
+# with the demo data.
+ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log",
+                  "kpi_targets", "routing", "field_ownership", "severity_sla")  # fmt: skip
 
 
 def register(commands: Any) -> None:

@@ -29,7 +29,9 @@ def make_engine(url: str) -> Engine:
     """A new engine for a URL; SQLite gets WAL, a busy timeout and explicit BEGIN control."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # Server-side prepared statements re-plan long IN lists per row on PostgreSQL; skip them.
+        extra = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=extra)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False})

@@ -14,10 +14,12 @@ from sqlalchemy import Engine
 
 import jobs
 from core.db import get_engine, write_session
+from core.timeutil import utcnow
 from demo.generate import Generated, generate_files
 from demo.plan import DEFAULT_ORDERS, HISTORY_WEEKS, DemoPlan
 from demo.summary import planted_problems
 from governance.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from metrics.refresh import backfill
 
 log = logging.getLogger(__name__)
 ACTOR = "demo"
@@ -69,8 +71,20 @@ def create_accounts(run: DemoRun) -> None:
         run.notes.append(f"demo accounts (password {DEMO_PASSWORD!r}): {names}")
 
 
+def backfill_snapshot_history(run: DemoRun) -> None:
+    """Keep snapshot KPIs as of the end of each past week, so their trends show on day one."""
+    with write_session(run.engine) as session:
+        kept = backfill(session, now=utcnow(), weeks=HISTORY_WEEKS)
+    run.notes.append(f"snapshot KPI history: {kept} rows over the last {HISTORY_WEEKS} weeks")
+
+
 # The load sequence; a later step is one function appended here.
-STEPS: list[Step] = [write_demo_files, import_demo_files, create_accounts]
+STEPS: list[Step] = [
+    write_demo_files,
+    import_demo_files,
+    create_accounts,
+    backfill_snapshot_history,
+]
 
 
 def run_demo(
