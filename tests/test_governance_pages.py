@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
@@ -36,16 +34,6 @@ APP = str(PROJECT_ROOT / "app.py")
 GOVERNANCE_PAGES = ("queue", "exceptions", "review", "ownership", "approvals")
 ROLES = {"viewer": "viewer1", "owner": "owner.inv", "steward": "steward1", "admin": "admin1"}
 NEW_SKU_FIELDS = {"name": "Linen shirt", "category": "Tops", "brand": "Acme", "barcode": gtin(77)}
-
-
-@pytest.fixture(autouse=True)
-def clear_streamlit_caches() -> Iterator[None]:
-    """AppTest shares process-wide caches; start and end each test clean."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.db import get_engine
@@ -22,16 +20,6 @@ from ui.kpi_views import STATUS_MARK, change_text, number_text, trend_weeks
 
 ADMIN = "demo.admin"  # a demo account
 FAMILIES = ["Accuracy", "Routing and fulfilment", "Returns", "SKU quality", "Integrations", "Stock"]
-
-
-@pytest.fixture(autouse=True)
-def clear_streamlit_caches() -> Iterator[None]:
-    """AppTest shares Streamlit's process-wide caches between tests."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -30,16 +28,6 @@ ORDERS = FIXTURES / "shopify-orders" / "orders_export.csv"
 PASSWORD = "correct-horse-1"
 PAYLOAD = "<script>alert(1)</script>"
 TEXT_ONLY = {"dataframe", "arrow_data_frame", "text", "code"}
-
-
-@pytest.fixture(autouse=True)
-def clear_streamlit_caches() -> Iterator[None]:
-    """AppTest shares process-wide caches; start and end each test clean."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
