@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from sqlalchemy import Connection, select
 
@@ -10,6 +11,7 @@ from core.timeutil import SECONDS_PER_DAY, to_epoch
 from governance.rule_model import DetectContext, ExceptionRule, Found
 from governance.vocabulary import Domain, Severity
 from metrics.fulfilment import order_unit_records
+from metrics.order_facts import unfilled_candidates
 from metrics.returns import open_return_records
 
 STALLED_HIGH_AFTER_DAYS = 7
@@ -18,7 +20,9 @@ DEFAULT_RETURN_LAG_HOURS = 72.0
 
 
 def _stalled(conn: Connection, ctx: DetectContext) -> Iterator[Found]:
-    orders = order_unit_records(ctx.metrics).subquery("orders")
+    candidates = unfilled_candidates(conn, ctx.now)  # the facts narrow the raw query when current
+    scope = ctx.metrics if candidates is None else replace(ctx.metrics, orders=candidates)
+    orders = order_unit_records(scope).subquery("orders")
     high_cutoff = ctx.now - STALLED_HIGH_AFTER_DAYS * SECONDS_PER_DAY
     for row in conn.execute(select(orders).where(orders.c.stalled == 1)).mappings():
         old = to_epoch(row["placed_at"]) <= high_cutoff

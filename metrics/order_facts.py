@@ -29,7 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from core.schema import Order, OrderFact, Shipment
+from core.schema import MetricState, Order, OrderFact, Shipment
 from core.settings import Settings
 from core.timeutil import SECONDS_PER_DAY, to_epoch
 from metrics.facts import SHAPES, Fact
@@ -159,6 +159,23 @@ def order_rows(conn: Connection, window: Window | None) -> list[MetricRow]:
             facts[name] = SOURCE_FACTS[name](conn, window)
         rows.extend(SHAPES[definition.shape](definition, facts[name]))
     return rows
+
+
+def unfilled_candidates(conn: Connection, now: int) -> Select[Any] | None:
+    """Orders that may be unfilled at `now`: a superset read from the facts, or None (use all).
+
+    Valid when the facts hold an instant T ≤ now: an order unfilled at now was either unfilled at
+    T (shipments only fill, cancellations only remove) or placed after T. Imports refresh the facts
+    of the orders they write inside their own transaction, so no other change escapes them.
+    """
+    held = conn.execute(select(MetricState.__table__.c.as_of)).scalar_one_or_none()  # one row
+    if held is None or to_epoch(held) > now:
+        return None
+    orders = Order.__table__
+    return union_all(
+        select(FACTS.c.order_id).where(FACTS.c.unfilled == 1),
+        select(orders.c.order_id).where(epoch(orders.c.placed_at) > number(to_epoch(held))),
+    )
 
 
 def stalled_rows(conn: Connection, as_of: datetime, settings: Settings) -> list[MetricRow]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from core.db import write_session
 from core.schema import (
     CycleCount,
     HeldItemChange,
@@ -18,9 +19,12 @@ from core.schema import (
     Shipment,
     SystemRecord,
 )
-from governance.detection import detect
+from governance.detection import detect, find_all
 from governance.rules import RULES
+from governance.rules_flow import STALLED_ORDER
 from governance.vocabulary import DEFAULT_ROUTING, Domain
+from metrics.order_facts import unfilled_candidates
+from metrics.refresh import rebuild
 from tests.governance_support import AS_OF, add, exceptions, gtin, item, stock
 
 DAY = timedelta(days=1)
@@ -275,3 +279,50 @@ def test_each_rule_finds_its_planted_problems(engine: Engine) -> None:
     assert teams["black_hole_return"] == "store operations"
     assert teams["integration_failure_spike"] == "systems / IT"
     assert teams["field_ownership_conflict"] == "merchandising"
+
+
+def _stalled_scenario(held: datetime) -> list[object]:
+    """Orders whose stalled state changes after `held`, the instant the order facts hold."""
+    rows: list[object] = []
+    plan = {  # order -> (placed, shipped_at of its whole quantity or None, cancelled_at or None)
+        "STILL": (held - 10 * DAY, None, None),  # unfilled then and now: stalled
+        "FILLED-SINCE": (held - 10 * DAY, held + DAY, None),  # unfilled then, shipped since
+        "PLACED-SINCE": (held + DAY, None, None),  # placed after the facts, 4 days ago at AS_OF
+        "CANCELLED-SINCE": (held - 10 * DAY, None, held + DAY),
+        "FILLED-BEFORE": (held - 10 * DAY, held - 9 * DAY, None),
+        "TOO-NEW": (AS_OF - timedelta(hours=47), None, None),  # inside the 48 h SLA
+    }
+    for order_id, (placed, shipped_at, cancelled_at) in plan.items():
+        rows += [
+            Order(order_id=order_id, channel="pos", placed_at=placed, cancelled_at=cancelled_at),
+            OrderLine(order_id=order_id, line_id="1", sku="SKU-A", quantity=2),
+        ]
+        if shipped_at is not None:
+            rows.append(
+                Shipment(
+                    shipment_id=f"S-{order_id}",
+                    line_id="1",
+                    order_id=order_id,
+                    location_id="DC-1",
+                    shipped_at=shipped_at,
+                    quantity=2,
+                )
+            )
+    return rows
+
+
+def test_stalled_orders_narrowed_by_the_order_facts_equal_the_raw_reading(engine: Engine) -> None:
+    held = AS_OF - 5 * DAY
+    add(engine, *_stalled_scenario(held))
+    with write_session(engine) as session:
+        rebuild(session, now=held)  # the facts hold `held`; the later events are in the tables
+    with engine.connect() as conn:
+        assert unfilled_candidates(conn, int(AS_OF.timestamp())) is not None
+        assert unfilled_candidates(conn, int((held - DAY).timestamp())) is None  # facts too new
+    detect(engine, as_of=AS_OF)
+    stalled = {r["entity"] for r in exceptions(engine) if r["type"] == "stalled_order"}
+    assert stalled == {"STILL", "PLACED-SINCE"}
+    before = AS_OF - 7 * DAY + timedelta(hours=1)  # earlier than the facts: read from raw rows
+    with engine.connect() as conn:
+        found = find_all(conn, before, [STALLED_ORDER])[STALLED_ORDER]
+    assert {f.key[0] for f in found} == {"STILL", "FILLED-SINCE", "CANCELLED-SINCE"}
