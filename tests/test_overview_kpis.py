@@ -96,3 +96,5 @@ def test_display_texts() -> None:
     assert change_text(-0.0125, Unit.SHARE) == "-1.2 pp"
     assert change_text(3.0, Unit.COUNT) == "+3"
     assert change_text(None, Unit.HOURS) is None
+    assert change_text(0.0, Unit.COUNT) == "no change"
+    assert change_text(-0.0004, Unit.SHARE) == "no change"  # -0.04 pp shows as -0.0: no change

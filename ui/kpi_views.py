@@ -95,15 +95,20 @@ def number_text(value: float | None, unit: Unit) -> str:
     return f"{value:,.0f}"
 
 
+NO_CHANGE = "no change"
+
+
 def change_text(change: float | None, unit: Unit) -> str | None:
     """A week-over-week change as shown (percentage points for shares)."""
     if change is None:
         return None
     if unit is Unit.SHARE:
-        return f"{change * 100:+.1f} pp"
-    if unit is Unit.HOURS:
-        return f"{change:+,.1f} h"
-    return f"{change:+,.0f}"
+        text = f"{change * 100:+.1f} pp"
+    elif unit is Unit.HOURS:
+        text = f"{change:+,.1f} h"
+    else:
+        text = f"{change:+,.0f}"
+    return text if any(digit in text for digit in "123456789") else NO_CHANGE
 
 
 def _tile(column: Any, view: dict[str, Any]) -> None:
@@ -111,16 +116,20 @@ def _tile(column: Any, view: dict[str, Any]) -> None:
     status = view["status"]
     target = f"{view['comparator']} {number_text(view['target'], kpi.unit)}"
     margin = number_text(view["amber_margin"], kpi.unit)
+    delta = change_text(view["change"], kpi.unit)
+    flat = delta == NO_CHANGE  # neither better nor worse: grey, without an arrow
     column.metric(
         f"{STATUS_MARK[status]} {kpi.label}",
         number_text(view["value"], kpi.unit),
-        delta=change_text(view["change"], kpi.unit),
-        delta_color="normal" if view["comparator"] == ">=" else "inverse",
+        delta=delta,
+        delta_color="off" if flat else "normal" if view["comparator"] == ">=" else "inverse",
+        delta_arrow="off" if flat else "auto",
         help=f"Target {target}, amber within {margin}. {view['period']}; change week over week.",
         border=True,
     )
     column.caption(
-        f"{STATUS_WORD[status]} · target {target} · owner {view['owner_team'] or 'unassigned'}"
+        f"{STATUS_WORD[status]}{' in ' + view['period'] if status == Rag.NO_DATA else ''} · "
+        f"target {target} · owner {view['owner_team'] or 'unassigned'}"
     )
 
 
