@@ -173,7 +173,10 @@ def _monday(weeks_back: int, now: datetime) -> datetime:
 
 def test_tiles_and_trends_read_the_aggregates(db_url: str, tmp_path: Path) -> None:
     engine = get_engine(db_url)
-    now = utcnow()
+    # A Friday noon in the past week: the order placed 3 days before it lies in now's own week
+    # (on a Monday or Tuesday no order 48 h old could), whatever day the suite runs.
+    now = _monday(0, utcnow()) + timedelta(days=4, hours=12)
+    now = now if now <= utcnow() else now - timedelta(days=7)
     last, before = _monday(1, now), _monday(2, now)  # latest complete week and the one before
     t = iso_z
     # Latest complete week: 4 counts of an A item, 3 exact (IRA 0.75); the week before: 2 of 2.
