@@ -7,7 +7,11 @@ import logging
 import sys
 from collections.abc import Callable
 
+from sqlalchemy.exc import DBAPIError
+
 from cli import data_commands, governance_commands, metric_commands, user_commands
+from core.migrate import current_revision, head_revision
+from core.settings import get_settings, safe_url
 
 Handler = Callable[[argparse.Namespace], int]
 REGISTRARS = [
@@ -39,8 +43,22 @@ def main(argv: list[str]) -> int:
         return 130
     except Exception as exc:  # the CLI never shows a traceback; the log keeps the detail
         logging.getLogger("cli").debug("command failed", exc_info=True)
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        hint = _schema_hint() if isinstance(exc, DBAPIError) else None
+        print(f"error: {hint or _one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _schema_hint() -> str | None:
+    """Why a database error happened when the schema is missing or old, else None."""
+    url = get_settings().database_url
+    try:
+        current, head = current_revision(url), head_revision()
+    except Exception:  # the database itself is unreachable: the original error says more
+        return None
+    if current == head:
+        return None
+    state = "has no schema" if current is None else f"is at schema {current}, not {head}"
+    return f"the database {safe_url(url)} {state}: run `python manage.py init` first"
 
 
 def _one_line(exc: Exception) -> str:

@@ -17,7 +17,11 @@ class Settings(BaseSettings):
     """Every knob of the product; thresholds default to SPEC section 3."""
 
     model_config = SettingsConfigDict(
-        env_prefix="INVGOV_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="INVGOV_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # an empty variable means "use the default"
+        extra="ignore",
     )
 
     database_url: str = DEFAULT_DATABASE_URL

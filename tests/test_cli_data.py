@@ -135,3 +135,15 @@ def test_import_with_user_is_checked_against_the_permission_table(
     assert status(db_url)["counts"]["locations"] == (3 if allowed else 0)
     if not allowed:
         assert result.stderr.startswith(f"error: pat ({role}) may not import files")
+
+
+def test_a_database_without_schema_is_named_with_the_command_that_fixes_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'never-initialised.db'}"
+    for command in (["status"], ["metrics", "--json"]):
+        result = run(url, *command)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            f"error: the database {url} has no schema: run `python manage.py init` first"
+        ]
+    assert run(url, "init").returncode == 0
+    assert run(url, "status").returncode == 0

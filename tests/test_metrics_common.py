@@ -13,6 +13,7 @@ import pytest
 import jobs
 from cli.main import main
 from core.db import get_engine
+from core.settings import Settings
 from metrics import METRIC_IDS, compute_metrics
 
 AS_OF = datetime(2026, 1, 21, 9, 30, tzinfo=UTC)  # a Wednesday of 2026-W04
@@ -173,3 +174,12 @@ def test_cli_table_shows_the_latest_complete_week_and_snapshots(
     assert ["inventory_record_accuracy", "location", "ZZ", "1.0000", "1", "1"] in table_lines
     assert ["stalled_orders", "all", "-", "0", "0", "-"] in table_lines
     assert not any(line[:1] == ["split_order_rate"] for line in table_lines)
+
+
+def test_settings_from_the_environment_and_empty_means_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INVGOV_STALLED_ORDER_SLA_HOURS", "36")
+    monkeypatch.setenv("INVGOV_BLACK_HOLE_DAYS", "")  # e.g. `INVGOV_BLACK_HOLE_DAYS=` in .env
+    chosen = Settings()
+    assert (chosen.stalled_order_sla_hours, chosen.black_hole_days) == (36, 7)
