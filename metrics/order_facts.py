@@ -168,7 +168,8 @@ def unfilled_candidates(conn: Connection, now: int) -> Select[Any] | None:
     T (shipments only fill, cancellations only remove) or placed after T. Imports refresh the facts
     of the orders they write inside their own transaction, so no other change escapes them.
     """
-    held = conn.execute(select(MetricState.__table__.c.as_of)).scalar_one_or_none()  # one row
+    # The state has one row; read directly (metrics.aggregates.load_state imports this module).
+    held = conn.execute(select(MetricState.__table__.c.as_of)).scalar_one_or_none()
     if held is None or to_epoch(held) > now:
         return None
     orders = Order.__table__

@@ -129,6 +129,18 @@ def _stock_and_counts() -> list[object]:
     return rows
 
 
+def _shipment(order_id: str, shipped_at: datetime, quantity: int) -> Shipment:
+    """The one shipment of an order's line 1, from DC-1."""
+    return Shipment(
+        shipment_id=f"S-{order_id}",
+        line_id="1",
+        order_id=order_id,
+        location_id="DC-1",
+        shipped_at=shipped_at,
+        quantity=quantity,
+    )
+
+
 def _orders_and_returns() -> list[object]:
     rows: list[object] = []
     for order_id, days, quantity, shipped in (
@@ -143,16 +155,7 @@ def _orders_and_returns() -> list[object]:
             OrderLine(order_id=order_id, line_id="1", sku="SKU-A", quantity=quantity),
         ]
         if shipped:
-            rows.append(
-                Shipment(
-                    shipment_id=f"S-{order_id}",
-                    line_id="1",
-                    order_id=order_id,
-                    location_id="DC-1",
-                    shipped_at=placed + DAY,
-                    quantity=shipped,
-                )
-            )
+            rows.append(_shipment(order_id, placed + DAY, shipped))
     for return_id, received, refunded, disposition in (
         ("R-1", 4, None, None),
         ("R-2", 8, 7, None),
@@ -298,16 +301,7 @@ def _stalled_scenario(held: datetime) -> list[object]:
             OrderLine(order_id=order_id, line_id="1", sku="SKU-A", quantity=2),
         ]
         if shipped_at is not None:
-            rows.append(
-                Shipment(
-                    shipment_id=f"S-{order_id}",
-                    line_id="1",
-                    order_id=order_id,
-                    location_id="DC-1",
-                    shipped_at=shipped_at,
-                    quantity=2,
-                )
-            )
+            rows.append(_shipment(order_id, shipped_at, 2))
     return rows
 
 
