@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 PYTEST_ARGS ?=
+# pytest-xdist workers (auto: one per core; 0 runs the suite in this process)
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 RUNTIME_STAMP := $(VENV)/.requirements.stamp
 TEST_STAMP := $(VENV)/.requirements-test.stamp
@@ -27,10 +29,10 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py demo --if-empty
 	exec $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-## test: install (with test tools and system packages), lint, run the whole suite (PYTEST_ARGS=...)
+## test: install (with test tools and system packages), lint, run the whole suite on every core (PYTEST_ARGS=..., PYTEST_WORKERS=N)
 test: lint
 	bash scripts/apt-deps.sh
-	bash scripts/test-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	bash scripts/test-postgres.sh $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## lint: ruff check and ruff format --check
 lint: $(TEST_STAMP)

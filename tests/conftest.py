@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from core.db import dispose_engines, get_engine
 from core.migrate import upgrade
@@ -50,16 +50,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def worker_postgres_url(base_url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker (created when missing), else the base.
+
+    Workers run tests at the same time; each truncates its own database between tests.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return base_url
+    base = make_url(base_url)
+    name = f"{base.database}_{worker}"
+    admin = get_engine(base_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        present = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if present.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
-    """The test PostgreSQL database, migrated once per session."""
+    """This worker's test PostgreSQL database, migrated once per session."""
     if not POSTGRES_URL:
         pytest.skip(POSTGRES_SKIP)
-    with get_engine(POSTGRES_URL).begin() as conn:
+    url = worker_postgres_url(POSTGRES_URL)
+    with get_engine(url).begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
-    upgrade(POSTGRES_URL)
-    return POSTGRES_URL
+    upgrade(url)
+    return url
 
 
 def _truncate_postgres(url: str) -> None:
