@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
@@ -119,10 +119,14 @@ def watch_once(
     engine: Engine,
     *,
     settle: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    renew: Callable[[], None] | None = None,
+    sleep: Callable[[float], object] = time.sleep,
+    renew: Callable[[], bool] | None = None,
 ) -> list[FolderRun]:
-    """One pass over every declared folder (two looks `settle` seconds apart); detection once after."""
+    """One pass over every declared folder (two looks `settle` seconds apart); detection once after.
+
+    `renew` is called after each file; when it returns False (the worker is stopping, or lost its
+    lease) the pass ends there and the remaining files wait for the next one.
+    """
     with read_session(engine) as session:
         folders = list_folders(session)
     first = {f.id: look(f)[0] for f in folders}
@@ -132,11 +136,13 @@ def watch_once(
     with detection_deferred():
         for folder in folders:
             runs.append(_process(engine, folder, first[folder.id], renew))
+            if renew is not None and not renew():
+                break
     return runs
 
 
 def _process(
-    engine: Engine, folder: Folder, first: dict[Path, Stamp], renew: Callable[[], None] | None
+    engine: Engine, folder: Folder, first: dict[Path, Stamp], renew: Callable[[], bool] | None
 ) -> FolderRun:
     if not Path(folder.path).is_dir():
         run = FolderRun(folder.path, problem="the folder does not exist (or cannot be read)")
@@ -144,14 +150,17 @@ def _process(
         return run
     now_stamps, partial = look(folder)
     outcomes: list[FileOutcome] = []
+    stopped = False
     for path, stamp in sorted(now_stamps.items(), key=lambda kv: _load_order(*kv)):
+        if stopped:
+            outcomes.append(FileOutcome(path.name, "waiting", "left for the next pass"))
+            continue
         if first.get(path) != stamp:
             why = "new since the first look" if path not in first else "still being written"
             outcomes.append(FileOutcome(path.name, "waiting", why))
             continue
         outcomes.append(_handle(engine, folder, path, stamp[0]))
-        if renew is not None:
-            renew()
+        stopped = renew is not None and not renew()
     outcomes += [FileOutcome(name, "waiting", "being written (partial file)") for name in partial]
     run = FolderRun(folder.path, tuple(outcomes))
     _save_run(engine, folder, run)
@@ -297,20 +306,3 @@ def _save_run(engine: Engine, folder: Folder, run: FolderRun) -> None:
             .where(table.c.id == folder.id)
             .values(last_run_at=utcnow(), last_run=summary)
         )
-
-
-@dataclass
-class WatchLoop:
-    """`manage.py watch` without --once: a pass every poll interval until `stop` is set."""
-
-    engine: Engine
-    passes: int = 0
-    runs: list[FolderRun] = field(default_factory=list)
-
-    def run(self, should_stop: Callable[[float], bool]) -> None:
-        """Pass, then wait the poll interval (should_stop(seconds) waits and says whether to stop)."""
-        while True:
-            self.runs = watch_once(self.engine)
-            self.passes += 1
-            if should_stop(get_settings().watch_poll_seconds):
-                return
