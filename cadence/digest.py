@@ -181,14 +181,14 @@ def owning_teams(engine: Engine, report: FounderReport) -> list[str]:
 def build_digests(
     engine: Engine, week: str, team: str | None = None, now: datetime | None = None
 ) -> Digests:
-    """The week's digests: every owning team with something to say (or just `team`), and founders."""
+    """The week's digests: every owning team with something to say and founders (or just `team`)."""
     report = founder_report(engine, week, now)
     chosen = [team] if team else owning_teams(engine, report)
     digests = tuple(
         d for d in (team_digest(engine, t, report) for t in chosen) if team or d.has_news
     )
     with read_session(engine) as session:
-        founders = founder_recipients(session)
+        founders = [] if team else founder_recipients(session)
     reachable = tuple(Person(f.name, f.email, None) for f in founders if f.account == "enabled")
     unreachable = tuple(
         f"{f.name} (account {f.account})" for f in founders if f.account != "enabled"

@@ -164,7 +164,7 @@ def _process(
     outcomes += [FileOutcome(name, "waiting", "being written (partial file)") for name in partial]
     run = FolderRun(folder.path, tuple(outcomes))
     _save_run(engine, folder, run)
-    log.info("drop folder %s", run.summary())
+    log.log(logging.INFO if outcomes else logging.DEBUG, "drop folder %s", run.summary())
     return run
 
 
@@ -208,7 +208,7 @@ def _handle(engine: Engine, folder: Folder, path: Path, size: int) -> FileOutcom
         return FileOutcome(path.name, "error", f"cannot read the file ({exc.strerror})")
     repeat = _imported_before(engine, sha)
     if repeat is not None:
-        outcome = _finish(folder, path, "skipped", f"skipped: {repeat}", sha)
+        outcome = _finish(folder, path, "skipped", repeat, sha)
     else:
         outcome = _import(engine, folder, path, sha)
     _note(engine, folder, outcome, sha, size)
@@ -274,7 +274,8 @@ def _report_text(
         f"status: {status}",
         f"at: {iso_z(utcnow())}",
         f"sha256: {sha}",
-        f"source: {folder.source}" + (f" (read as {report.source})" if report else ""),
+        f"source: {folder.source}"
+        + (f" (read as {report.source})" if report and report.ok else ""),
         f"detail: {detail}",
     ]
     if report is not None and report.ok:

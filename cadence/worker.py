@@ -49,6 +49,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Job = Callable[["Worker"], str]
 
 
+class JobFailed(Exception):
+    """A job's expected failure (logged in one line, without a traceback)."""
+
+
 def due(now: datetime, weekday: str, hour: int, zone: str) -> bool:
     """Whether this week's moment (weekday at hour, in the zone) has come."""
     local = now.astimezone(ZoneInfo(zone))
@@ -61,7 +65,8 @@ def job_watch(worker: Worker) -> str:
     runs = watch_once(worker.engine, sleep=worker.stopping.wait, renew=worker.renew_for("watch"))
     if pending_count(worker.engine):
         deliver_pending(worker.engine)
-    return "; ".join(r.summary() for r in runs) or "no drop folders declared"
+    busy = [r for r in runs if r.outcomes or r.problem]
+    return "; ".join(r.summary() for r in busy)  # empty: nothing arrived (logged quietly)
 
 
 def job_detect(worker: Worker) -> str:
@@ -75,6 +80,8 @@ def job_digest(worker: Worker) -> str:
     """The latest complete week's digests, once they are due and not yet sent by a worker."""
     settings = get_settings()
     now = utcnow()
+    if not settings.smtp_host:
+        return "digests are off: INVGOV_SMTP_HOST is not set"
     if not due(now, settings.digest_weekday, settings.digest_hour, settings.schedule_timezone):
         return "not due yet"
     week = latest_complete_week(now)
@@ -155,12 +162,16 @@ class Worker:
         outcome, message = "ok", ""
         try:
             message = job(self)
+        except JobFailed as exc:
+            outcome, message = "failed", str(exc)
         except Exception as exc:  # a failing job is logged; the worker goes on
             outcome, message = "failed", f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", name)
         seconds = time.perf_counter() - started
-        log.log(logging.INFO if outcome == "ok" else logging.ERROR,
-                "job %s %s in %.2f s: %s", name, outcome, seconds, message)  # fmt: skip
+        level = logging.ERROR if outcome != "ok" else logging.INFO if message else logging.DEBUG
+        log.log(
+            level, "job %s %s in %.2f s: %s", name, outcome, seconds, message or "nothing to do"
+        )
         try:
             lease.release(self.engine, name, self.identity, outcome, message)
         except Exception:
