@@ -198,3 +198,31 @@ def remove_folder(
     record(session, actor=me, action="watch_folder.remove", object_type="watch_folder",
            object_id=current.path)  # fmt: skip
     return current
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file a drop folder handled, as the Sources page lists it."""
+
+    folder: str
+    file_name: str
+    status: str
+    detail: str | None
+    at: datetime
+    moved_to: str | None
+
+
+def recent_files(
+    session: Session, statuses: tuple[str, ...] = ("failed", "error"), limit: int = 50
+) -> list[FileRecord]:
+    """The latest files of these statuses across the declared folders, newest first."""
+    files = WatchFile.__table__
+    query = (
+        select(TABLE.c.path, files.c.file_name, files.c.status, files.c.detail, files.c.at,
+               files.c.moved_to)
+        .join(TABLE, TABLE.c.id == files.c.folder_id)
+        .where(files.c.status.in_(statuses))
+        .order_by(files.c.at.desc(), files.c.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [FileRecord(*row) for row in session.execute(query)]
