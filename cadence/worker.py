@@ -39,6 +39,7 @@ from core.settings import get_settings
 from core.timeutil import utcnow, week_label
 from governance.alerts import alert_after_detection, deliver_pending, pending_count
 from governance.detection import detect
+from governance.errors import GovernanceError
 from governance.permissions import actor_by_name
 from governance.review import open_review
 from governance.review_read import review_row
@@ -162,7 +163,7 @@ class Worker:
         outcome, message = "ok", ""
         try:
             message = job(self)
-        except JobFailed as exc:
+        except (JobFailed, GovernanceError) as exc:  # expected: one line, no traceback
             outcome, message = "failed", str(exc)
         except Exception as exc:  # a failing job is logged; the worker goes on
             outcome, message = "failed", f"{type(exc).__name__}: {exc}"

@@ -11,6 +11,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from sqlalchemy import Engine
+
 from cadence import folders
 from cadence.folders import FolderSpec
 from cli import CommandError
@@ -160,35 +162,44 @@ def cmd_watch_list(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """One pass (--once) or a pass every poll interval until SIGTERM/SIGINT."""
-    from cadence.watch import watch_once
-    from core.settings import get_settings
-
     if args.watch_command is not None:
         return 0
     engine, stop = get_engine(), threading.Event()
-    _stop_on_signals(stop)
+    previous = _stop_on_signals(stop)
+    try:
+        return _watch_loop(engine, stop, once=args.once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _watch_loop(engine: Engine, stop: threading.Event, *, once: bool) -> int:
+    from cadence.watch import watch_once
+    from core.settings import get_settings
+
     failed = False
     while True:
         runs = watch_once(engine, sleep=stop.wait, renew=lambda: not stop.is_set())
         for run in runs:
             print(run.summary())
             for o in run.outcomes:
-                if o.status != "imported" or args.once:
+                if o.status != "imported" or once:
                     print(f"  {o.file}: {o.status}: {o.detail}")
             failed = failed or bool(run.problem) or run.count("error") > 0
         if not runs:
             print("no drop folders: declare one with `watch add DIR --user NAME`")
-        if args.once or stop.wait(get_settings().watch_poll_seconds):
+        if once or stop.wait(get_settings().watch_poll_seconds):
             break
-    return 1 if args.once and failed else 0
+    return 1 if once and failed else 0
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+    """SIGTERM and SIGINT set `stop`; returns the handlers they had."""
+
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
+    return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
