@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, where apt-get exists and they are missing:
 # postgresql (server binaries under /usr/lib/postgresql/<version>/bin, for scripts/test-postgres.sh)
-# and chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests).
+# chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests), and Pango
+# (libpango-1.0-0, libpangoft2-1.0-0) which WeasyPrint needs to render the founder one-pager.
 # Without apt-get this does nothing and says so; the PostgreSQL tests then skip themselves.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium chromium-driver)
+PACKAGES=(postgresql chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0)
 
 say() { echo "apt-deps: $*"; }
 
