@@ -70,6 +70,17 @@ def start_server(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by start_server: SIGTERM, then SIGKILL if it lingers (a loaded
+    machine can take longer than the grace period to shut Streamlit down)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
 @pytest.fixture
 def people_db(sqlite_url: str) -> str:
     """An SQLite database with one account per role (password PASSWORD)."""
@@ -89,8 +100,7 @@ def app_server(people_db: str) -> Iterator[AppServer]:
     try:
         yield AppServer(base, people_db)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import AppServer, sign_in, start_server, wait_idle
+from tests.browser.conftest import AppServer, sign_in, start_server, stop_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PAGE_URLS = ["", "overview", "data", "account", "admin"]
@@ -35,8 +35,7 @@ def test_cold_deep_link_right_after_start_shows_only_sign_in(
         assert page.locator("[data-testid='stMetric']").count() == 0  # type: ignore[attr-defined]
         assert page.locator("[data-testid='stSidebarNav']").count() == 0  # type: ignore[attr-defined]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 def test_admin_sees_the_admin_page_and_a_viewer_does_not(

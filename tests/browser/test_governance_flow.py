@@ -16,7 +16,7 @@ from core.schema import Item
 from core.timeutil import iso_z, utcnow
 from governance import sku_requests
 from governance.permissions import actor_by_name
-from tests.browser.conftest import AppServer, sign_in, start_server, wait_idle
+from tests.browser.conftest import AppServer, sign_in, start_server, stop_server, wait_idle
 from tests.governance_support import exceptions, gtin
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,7 @@ def governance_server(people_db: str, tmp_path: Path) -> Iterator[AppServer]:
     try:
         yield AppServer(base, people_db)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 def _open(page: Any, title: str) -> None:
@@ -151,5 +150,4 @@ def test_cold_deep_link_to_a_governance_page_shows_only_sign_in(
         assert page.locator("[data-testid='stSidebarNav']").count() == 0
         assert page.locator("[data-testid='stDataFrame']").count() == 0
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
