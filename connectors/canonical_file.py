@@ -8,6 +8,7 @@ from connectors.batch import Batch, PreparedFile, Progress, QuarantineEntry
 from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, EntitySpec, row_checks
 from connectors.errors import FileRefused
 from connectors.fields import RowError
+from connectors.limits import check_limits
 from connectors.reading import Record, TextTable
 
 # Cells whose emptiness means "not given" rather than "clear the field".
@@ -84,6 +85,7 @@ def _parse_record(
             raise RowError(f"{name}: {exc}") from None
     if spec.name == "items":
         _item_attributes(row, cells, extras, positions)
+    check_limits(spec.name, row)
     problem = row_checks(spec.name, row)
     if problem:
         raise RowError(problem)

@@ -210,10 +210,9 @@ class SourceFormat:
             try:
                 cells = self._cells(record, width)
                 self.row(self._as_row(record.line, cells, found, pivot, groups))
+                self.out.accept()
             except RowError as exc:
                 self.out.reject(record.line, self._raw_text(record), str(exc))
-            else:
-                self.out.accept()
             if progress and done % PROGRESS_EVERY == 0:
                 progress("validating", done, len(self.table.records))
 

@@ -14,9 +14,9 @@ import os
 from pathlib import Path
 
 import sqlglot
+from sqlalchemy.engine import URL
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlalchemy.engine import URL
 
 from connectors.errors import FileRefused
 
