@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from connectors.batch import Batch, PreparedFile, Progress, QuarantineEntry
@@ -21,6 +22,15 @@ def check_header(table: TextTable, spec: EntitySpec) -> None:
     duplicates = sorted({n for n in seen if seen.count(n) > 1})
     if duplicates:
         raise FileRefused(table.file_name, f"repeated column(s) {', '.join(duplicates)}")
+    known = (*spec.columns, *(ITEM_TYPED_ATTRIBUTES if spec.name == "items" else ()))
+    for name in seen:
+        column = near_miss(name, known)
+        if column is not None:
+            raise FileRefused(
+                table.file_name,
+                f"column {name!r} looks like {column!r} but is not it: canonical column names "
+                f"are exact (lower case, underscores); rename it to {column}",
+            )
     missing = [c for c in (*spec.key, *spec.required) if c not in table.header]
     if missing:
         raise FileRefused(
@@ -28,6 +38,36 @@ def check_header(table: TextTable, spec: EntitySpec) -> None:
             f"not a {spec.file_name}: missing column(s) {', '.join(missing)} "
             f"(expected header {','.join(spec.columns)})",
         )
+
+
+def near_miss(name: str, columns: tuple[str, ...]) -> str | None:
+    """The canonical column a header name nearly is (other case, spaces, one typo), or None."""
+    if name in columns:
+        return None
+    folded = _folded(name)
+    for column in columns:
+        if folded == column or (len(column) >= MIN_TYPO_LENGTH and _one_edit(folded, column)):
+            return column
+    return None
+
+
+MIN_TYPO_LENGTH = 5  # shorter names are too close to ordinary words to call one letter a typo
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().casefold())
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one inserted, deleted, replaced or swapped character."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
+        return len(diffs) == 1 or (swapped and a[diffs[1]] == b[diffs[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def prepare_canonical(
@@ -53,6 +93,7 @@ def prepare_canonical(
         if progress and done % 5000 == 0:
             progress("validating", done, len(table.records))
     prepared.batches.append(batch)
+    prepared.notes.extend(table.notes)
     return prepared
 
 

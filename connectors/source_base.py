@@ -190,6 +190,8 @@ class SourceFormat:
         )  # fmt: skip
         fmt = cls(table, layout, ctx, Emitter(prepared, cls.entity))
         fmt.out.note(f"{cls.name} layout {layout.name}")
+        for note in table.notes:
+            fmt.out.note(note)
         fmt.start()
         fmt._read_records(found, progress)
         fmt.finish()

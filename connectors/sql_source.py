@@ -35,9 +35,9 @@ from sqlalchemy.pool import NullPool
 from connectors.batch import PreparedFile, Progress
 from connectors.context import SourceContext
 from connectors.errors import FileRefused
-from connectors.mapped import map_table
+from connectors.mapped import MAPPING_LIMIT_MB, map_table
 from connectors.mapping_file import Mapping, Target, load_mapping
-from connectors.reading import read_text_table
+from connectors.reading import read_file, read_text_table
 from connectors.sql_guard import check_read_query, same_database
 from core.settings import get_settings
 
@@ -198,11 +198,9 @@ def _mapping(data: bytes, file_name: str, ctx: SourceContext) -> Mapping:
     if ctx.mapping is None:
         return load_mapping(data, file_name)
     try:
-        return load_mapping(ctx.mapping.read_bytes(), ctx.mapping.name)
-    except OSError as exc:
-        raise FileRefused(
-            file_name, f"cannot read mapping {ctx.mapping} ({exc.strerror})"
-        ) from None
+        return load_mapping(read_file(ctx.mapping, MAPPING_LIMIT_MB), ctx.mapping.name)
+    except FileRefused as refused:
+        raise FileRefused(file_name, f"mapping {refused.file_name}: {refused.reason}") from None
 
 
 def _url(mapping: Mapping, name: str) -> str:
