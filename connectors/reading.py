@@ -98,7 +98,7 @@ def decode(data: bytes, file_name: str, encoding: str | None = None) -> tuple[st
     if data.startswith(b"\xff") and not data.startswith(b"\xff\xfe"):
         data = data[1:]  # a stray 0xFF seen at the start of Excel re-saves
     try:
-        return data.decode("utf-8-sig"), "utf-8", "text encoding: UTF-8"
+        return data.decode("utf-8").removeprefix("\ufeff"), "utf-8", "text encoding: UTF-8"
     except UnicodeDecodeError as exc:
         bad = _line_at(data, exc.start)
         byte = data[exc.start]
