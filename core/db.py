@@ -46,7 +46,7 @@ class DatabaseBusy(Exception):
         self.waited_s = waited_s
 
 
-@dataclass
+@dataclass(eq=False)  # watchers are told apart by identity
 class LockHolds:
     """Write transactions seen while watching: how many, and the longest hold in seconds."""
 
