@@ -11,6 +11,7 @@ from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, row_checks
 from connectors.errors import ConnectorError
 from connectors.fields import RowError
 from connectors.limits import check_limits, quantity_problem
+from core.schema.limits import shown
 from core.settings import get_settings
 
 
@@ -24,6 +25,11 @@ class SystemRecord:
     fields: tuple[tuple[str, str], ...]
     kind: str = "variant"
 
+    def __post_init__(self) -> None:
+        # Kept as found in the file, in text columns: a NUL character is shown as ␀.
+        object.__setattr__(self, "key", shown(self.key))
+        object.__setattr__(self, "fields", tuple((n, shown(v)) for n, v in self.fields))
+
 
 @dataclass(frozen=True)
 class SkuFacts:
@@ -31,6 +37,12 @@ class SkuFacts:
 
     title: str | None = None
     barcode: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("title", "barcode"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, shown(value))
 
 
 @dataclass
