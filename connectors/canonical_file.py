@@ -21,7 +21,10 @@ def check_header(table: TextTable, spec: EntitySpec) -> None:
     seen = [name for name in table.header if name]
     duplicates = sorted({n for n in seen if seen.count(n) > 1})
     if duplicates:
-        raise FileRefused(table.file_name, f"repeated column(s) {', '.join(duplicates)}")
+        raise FileRefused(
+            table.file_name,
+            f"repeated column(s) {', '.join(duplicates)}: keep one column of each name",
+        )
     known = (*spec.columns, *(ITEM_TYPED_ATTRIBUTES if spec.name == "items" else ()))
     for name in seen:
         column = near_miss(name, known)

@@ -13,15 +13,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.errors import FileRefused
+from connectors.files import MB, read_file
 from core.settings import get_settings
+
+__all__ = ["MB", "read_file"]
 
 DELIMITERS = (",", ";", "\t")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -34,8 +35,10 @@ _UTF8_SEQUENCE = re.compile(
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
-MB = 1024 * 1024
 csv.field_size_limit(16 * 1024 * 1024)
+BINARY = "binary content (NUL bytes), not a delimited text export: export the data as CSV"
+EMPTY = "the file is empty: export it again, with its header line"
+NO_HEADER = "no header line: the first line must name the columns"
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def decode(data: bytes, file_name: str, encoding: str | None = None) -> tuple[st
     """
     utf16 = data.startswith(_UTF16_BOMS) or (encoding or "").lower().startswith("utf-16")
     if not utf16 and b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        raise FileRefused(file_name, "binary content (NUL bytes), not a delimited text export")
+        raise FileRefused(file_name, BINARY)
     if encoding:
         text = _decode_as(data, file_name, encoding, f"the mapping's encoding {encoding}")
         return text.lstrip("\ufeff"), encoding, f"text encoding: {encoding} (from the mapping)"
@@ -169,13 +172,13 @@ def read_text_table(
     """Decode and split a delimited export into header and records; refuses what is not a table."""
     text, encoding, note = decode(data, file_name, encoding)
     if not text.strip():
-        raise FileRefused(file_name, "the file is empty")
+        raise FileRefused(file_name, EMPTY)
     first_line = _LINE_BREAK.split(text.lstrip("\r\n"), maxsplit=1)[0]
     delimiter = delimiter or sniff_delimiter(first_line)
     rows = _records(text, delimiter, file_name)
     _, header = next(rows, (None, None))
     if not header or not any(cell.strip() for cell in header.cells):
-        raise FileRefused(file_name, "no header line")
+        raise FileRefused(file_name, NO_HEADER)
     names = header_names(header.cells, file_name)
     records = bounded_rows((rec for _, rec in rows), file_name)
     return TextTable(
@@ -227,50 +230,16 @@ def _records(text: str, delimiter: str, file_name: str) -> Iterator[tuple[int, R
                 continue
             yield start, Record(line=start, end_line=previous_end, cells=tuple(cells))
     except csv.Error as exc:
-        raise FileRefused(file_name, f"malformed CSV near line {reader.line_num}: {exc}") from exc
+        raise FileRefused(
+            file_name,
+            f"the CSV cannot be split into fields near line {reader.line_num} ({exc}): "
+            "check the quotes there, or export the file again",
+        ) from None
 
 
 def read_path(path: Path, delimiter: str | None = None) -> TextTable:
     """Read a file from disk as a text table."""
     return read_text_table(read_file(path), path.name, delimiter)
-
-
-def read_file(path: Path, limit_mb: int | None = None) -> bytes:
-    """The bytes of a regular file (a link is followed, then checked), at most `limit_mb` MB.
-
-    Devices, pipes and sockets are refused without reading (a pipe would wait for ever, a
-    device never end); the default limit is INVGOV_MAX_FILE_MB.
-    """
-    limit = (limit_mb or get_settings().max_file_mb) * MB
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise FileRefused(path.name, f"cannot read the file ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            via = " (through a symbolic link)" if path.is_symlink() else ""
-            raise FileRefused(
-                path.name,
-                f"not a regular file{via}: a device, pipe or socket is never read; "
-                "give the export file itself",
-            )
-        if info.st_size > limit:
-            raise FileRefused(path.name, _too_big(info.st_size, limit))
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:  # grew while being read
-        raise FileRefused(path.name, _too_big(len(data), limit))
-    return data
-
-
-def _too_big(size: int, limit: int) -> str:
-    return (
-        f"the file is {size / MB:,.1f} MB; files up to {limit // MB:,} MB are imported "
-        "(INVGOV_MAX_FILE_MB): split it and import the parts one after another"
-    )
 
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -287,7 +256,7 @@ def table_from_rows(
     """A table from rows read elsewhere (a worksheet): row n is line n, the first is the header."""
     lines = ["\t".join(c.replace("\r", " ").replace("\n", " ") for c in row) for row in rows]
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise FileRefused(file_name, "no header line")
+        raise FileRefused(file_name, NO_HEADER)
     records = [
         Record(line=n, end_line=n, cells=row)
         for n, row in enumerate(rows[1:], start=2)

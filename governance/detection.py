@@ -23,15 +23,10 @@ from sqlalchemy.orm import Session
 from core.db import is_sqlite, read_session, write_session
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
+from governance.batches import active_fingerprints, plan_batches
 from governance.ownership import field_owners
 from governance.permissions import Action, Actor, authorize
-from governance.reconcile import (
-    Reconciled,
-    active_fingerprints,
-    plan_batches,
-    reconcile,
-    reconcile_batch,
-)
+from governance.reconcile import Reconciled, reconcile, reconcile_batch
 from governance.rule_model import ExceptionRule, Found, make_detect_context
 from governance.rules import RULES
 from governance.targets import load_targets

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.timeutil import iso_z
 from governance.audit import record_many
+from governance.batches import Batch, active_fingerprints
 from governance.exception_store import AUDITED_FIELDS, TABLE
 from governance.ownership import routing_table, sla_hours
 from governance.rule_model import ExceptionRule, Found
@@ -65,15 +66,6 @@ class Judge:
         return start + timedelta(hours=self.sla[severity])
 
 
-@dataclass(frozen=True)
-class Batch:
-    """One short write of a detection run: some of a rule's findings, or some fingerprints gone."""
-
-    rule: ExceptionRule
-    found: tuple[Found, ...] = ()
-    gone: tuple[str, ...] = ()  # fingerprints of exceptions active when read, not found now
-
-
 def reconcile(
     session: Session, found: Mapping[ExceptionRule, list[Found]], *, as_of: datetime, trigger: str
 ) -> Reconciled:
@@ -96,34 +88,6 @@ def reconcile_batch(
         _reconcile_rule(session, batch, judge, outcome)
     record_many(session, outcome.audit)
     return outcome
-
-
-def active_fingerprints(conn: Connection, rules: list[ExceptionRule]) -> dict[str, list[str]]:
-    """Per rule type, the fingerprints of its active exceptions (the candidates to clear)."""
-    types = [rule.type for rule in rules]
-    query = select(TABLE.c.type, TABLE.c.fingerprint).where(
-        TABLE.c.type.in_(types), TABLE.c.status.in_([s.value for s in ACTIVE])
-    )
-    out: dict[str, list[str]] = {}
-    for type_, fingerprint in conn.execute(query):
-        out.setdefault(type_, []).append(fingerprint)
-    return out
-
-
-def plan_batches(
-    found: Mapping[ExceptionRule, list[Found]], active: Mapping[str, list[str]], size: int
-) -> list[Batch]:
-    """Split a run into batches of at most `size` findings or gone fingerprints (each its own write)."""
-    batches: list[Batch] = []
-    for rule, instances in found.items():
-        unique = list({f.fingerprint: f for f in instances}.values())
-        found_prints = {f.fingerprint for f in unique}
-        gone = sorted(fp for fp in active.get(rule.type, ()) if fp not in found_prints)
-        for start in range(0, len(unique), size):
-            batches.append(Batch(rule, found=tuple(unique[start : start + size])))
-        for start in range(0, len(gone), size):
-            batches.append(Batch(rule, gone=tuple(gone[start : start + size])))
-    return batches
 
 
 def _existing(
