@@ -76,25 +76,30 @@ def _far_cell(path: Path) -> None:
     _bomb(path, head + cells)
 
 
+# The child reports its own peak: VmHWM of /proc/self/status, the high-water mark of the memory
+# it mapped after exec. (The parent's ru_maxrss of the child would also count the forking
+# process's memory, which Linux carries into the child's figure across exec.)
+CHILD = """
+import sys, jobs
+from pathlib import Path
+report = jobs.import_file(Path(sys.argv[1]), "mapped",
+                          options=jobs.ImportOptions(mapping=Path(sys.argv[2])))
+print(report.reason if not report.ok else "imported")
+status = Path("/proc/self/status").read_text()
+print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+"""
+
+
 def _import_in_child(path: Path, mapping: Path, db_url: str) -> tuple[str, float]:
     """Import in a fresh process; its printed outcome and its peak resident memory in MB."""
-    code = (
-        "import sys, jobs; from pathlib import Path; "
-        "r = jobs.import_file(Path(sys.argv[1]), 'mapped', "
-        "options=jobs.ImportOptions(mapping=Path(sys.argv[2]))); "
-        "print(r.reason if not r.ok else 'imported')"
-    )
     env = {**os.environ, "INVGOV_DATABASE_URL": db_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(path), str(mapping)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(mapping)],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
-    assert proc.stdout is not None
-    output = proc.stdout.read().decode().strip()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.returncode == 0, output
-    return output, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    outcome, peak_kib = proc.stdout.strip().splitlines()[-2:]
+    return outcome, int(peak_kib) / 1024
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
+import import_jobs
 import jobs
-from core.db import get_engine, watch_write_locks
+from core.db import get_engine, watch_write_locks, write_session
 from core.schema import AuditEntry, ExceptionRecord
 from core.settings import get_settings
 from core.timeutil import iso_z, utcnow
 from governance import detection
+from governance.accounts import create_first_admin
 from tests.connectors_support import all_counts
 
 STALLED = 2_500  # 2.5 detection batches of stalled orders
@@ -146,3 +148,39 @@ def test_detection_writes_in_batches_and_a_later_run_completes_an_interrupted_on
     # the run record: many short transactions, not one long one.
     assert holds.count >= 4
     assert detection.detect(engine).opened == 0
+
+
+def test_the_apps_import_job_says_another_import_is_running_while_it_waits(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use(monkeypatch, sqlite_busy_timeout_ms="200", write_lock_retries="50")
+    engine = get_engine(sqlite_url)
+    with write_session(engine) as session:
+        admin = create_first_admin(session=session, name="ada", password="a long password 1")
+    released = threading.Event()
+    started = threading.Event()
+
+    def hold() -> None:  # another process's import holding the write lock until released
+        conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        started.set()
+        released.wait(20)
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    started.wait(5)
+    job = import_jobs.start_import(admin, [_locations(tmp_path)], "canonical", engine=engine)
+    texts: set[str] = set()
+    deadline = time.monotonic() + 20
+    while "another import is running" not in " ".join(texts) and time.monotonic() < deadline:
+        status = import_jobs.job_status(job)
+        assert status is not None and not status.finished
+        texts.add(status.text)
+        time.sleep(0.02)
+    released.set()
+    holder.join()
+    assert "File 1 of 1: another import is running: waiting for it to finish" in texts
+    done = import_jobs.wait_for(job, timeout=30)
+    assert done.state == "done" and done.reports[0].ok and done.error is None
