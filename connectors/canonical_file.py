@@ -43,6 +43,9 @@ def check_header(table: TextTable, spec: EntitySpec) -> None:
         )
 
 
+MIN_TYPO_LENGTH = 5  # shorter names are too close to ordinary words to call one letter a typo
+
+
 def near_miss(name: str, columns: tuple[str, ...]) -> str | None:
     """The canonical column a header name nearly is (other case, spaces, one typo), or None."""
     if name in columns:
@@ -54,21 +57,22 @@ def near_miss(name: str, columns: tuple[str, ...]) -> str | None:
     return None
 
 
-MIN_TYPO_LENGTH = 5  # shorter names are too close to ordinary words to call one letter a typo
-
-
 def _folded(name: str) -> str:
     return re.sub(r"[\s\-.]+", "_", name.strip().casefold())
 
 
 def _one_edit(a: str, b: str) -> bool:
     """Whether a and b differ by one inserted, deleted, replaced or swapped character."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
     if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
-        return len(diffs) == 1 or (swapped and a[diffs[1]] == b[diffs[0]])
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        if len(diffs) != 2 or diffs[1] != diffs[0] + 1:
+            return False
+        i, j = diffs
+        return a[i] == b[j] and a[j] == b[i]
+    if abs(len(a) - len(b)) != 1:
+        return False
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 

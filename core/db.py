@@ -101,12 +101,12 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers take the lock up front: a deferred read-then-write can fail with SQLITE_BUSY in WAL.
         if conn.get_execution_options().get(WRITE_OPTION, False):
-            _begin_immediate(conn, busy_ms / 1000)
+            _begin_immediate(conn)
         else:
             conn.exec_driver_sql("BEGIN")
 
 
-def _begin_immediate(conn: Any, busy_s: float) -> None:
+def _begin_immediate(conn: Any) -> None:
     """BEGIN IMMEDIATE, waiting the busy timeout up to `write_lock_retries` more times."""
     retries = get_settings().write_lock_retries
     started = time.monotonic()
