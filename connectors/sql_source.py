@@ -144,9 +144,12 @@ class _Rollback(Exception):
 @contextmanager
 def _postgres(url: URL, name: str, timeout_s: int) -> Iterator[psycopg.Connection[Any]]:
     options = f"-c default_transaction_read_only=on -c statement_timeout={timeout_s * 1000}"
+    given = url.query.get("options")  # e.g. -csearch_path=wms: kept, ours added after it
+    if given:
+        options = f"{given if isinstance(given, str) else ' '.join(given)} {options}"
     engine = create_engine(
-        url.set(drivername="postgresql+psycopg"), poolclass=NullPool,
-        connect_args={"options": options, "connect_timeout": 10},
+        url.set(drivername="postgresql+psycopg").difference_update_query(["options"]),
+        poolclass=NullPool, connect_args={"options": options, "connect_timeout": 10},
     )  # fmt: skip
     try:
         with engine.connect() as conn:

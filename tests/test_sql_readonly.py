@@ -200,3 +200,18 @@ def test_many_rows_are_refused_beyond_the_row_limit(
     report = jobs.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", GOOD), "sql")
     assert not report.ok
     assert "more than 1 rows (INVGOV_MAX_IMPORT_ROWS)" in (report.reason or "")
+
+
+def test_options_in_the_url_are_kept_and_cannot_lift_read_only(postgres_source: str) -> None:
+    with psycopg.connect(postgres_source, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA wms")
+        conn.execute("CREATE TABLE wms.bins (code text)")
+        conn.execute("INSERT INTO wms.bins VALUES ('B-1')")
+    scoped = make_url(postgres_source).update_query_dict(
+        {"options": "-csearch_path=wms -cdefault_transaction_read_only=off"}
+    )
+    columns, rows = read_only_rows(scoped, "SELECT code FROM bins", "m")
+    assert (columns, rows) == (["code"], [("B-1",)])
+    with pytest.raises(FileRefused) as refused:
+        read_only_rows(scoped, "CREATE TABLE stolen (x int)", "m")
+    assert "read-only transaction" in refused.value.reason
