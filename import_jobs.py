@@ -29,11 +29,12 @@ log = logging.getLogger(__name__)
 MAX_KEPT = 50  # finished jobs kept for polling pages; older ones are forgotten
 # Share of a file's progress bar per phase of import_file's progress calls (validating, then
 # writing); the rest is "finishing": SKU resolution, then metric and exception refresh.
-PHASE_SPAN = {"validating": (0.0, 0.5), "writing": (0.5, 0.9)}
+PHASE_SPAN = {"validating": (0.0, 0.5), "waiting": (0.5, 0.5), "writing": (0.5, 0.9)}
 FINISHING = "finishing"
 PHASE_WORDS = {
     "starting": "reading the file",
     "validating": "validating rows",
+    "waiting": "another import is running: waiting for it to finish",
     "writing": "writing rows",
     FINISHING: "resolving SKUs, refreshing metrics and exceptions",
 }

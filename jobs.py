@@ -10,13 +10,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.apply import apply_prepared
-from connectors.batch import Progress
+from connectors.batch import PreparedFile, Progress
 from connectors.errors import FileRefused
 from connectors.preview import FilePreview, summarise
 from connectors.sources import SOURCES, SourceContext, canonical_files_in, prepare_file
-from core.db import get_engine, read_session, write_session
+from core.db import (
+    DatabaseBusy,
+    WaitNotice,
+    get_engine,
+    lock_wait_notices,
+    read_session,
+    write_session,
+)
 from core.schema import ImportRun
 from core.timeutil import utcnow
 from governance.ownership import owners_for_import
@@ -29,6 +37,7 @@ log = logging.getLogger(__name__)
 MAPPINGS_DIR = Path(__file__).resolve().parent / "connectors" / "mappings"
 # Sources an uploaded file may name: all but `sql`, whose mapping file names a database to connect to.
 NOT_FOR_UPLOADS = {"sql"}
+WAITING = "waiting"  # the progress phase of an import waiting for another writer
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,57 @@ def import_file(
     except FileRefused as refused:
         log.info("import refused: %s", refused)
         return ImportReport(file=path.name, source=source, status="refused", reason=refused.reason)
+    except MemoryError:
+        return _refused(path, source, TOO_BIG)
+    try:
+        with lock_wait_notices(_waiting(path, progress)):
+            return _write(path, prepared, engine, owners, actor, progress, started)
+    except DatabaseBusy as busy:
+        return _refused(path, source, str(busy))
+    except SQLAlchemyError:
+        log.exception("import of %s failed while writing", path.name)
+        return _refused(path, source, WRITE_FAILED)
+
+
+TOO_BIG = (
+    "the file is too large to read at once on this server: split it into smaller files "
+    "(or raise the memory available) and import them one after another"
+)
+WRITE_FAILED = (
+    "the database refused to store this file and nothing from it was written; the server log "
+    "has the detail: try again, and report it if it happens again"
+)
+
+
+def _refused(path: Path, source: str, reason: str) -> ImportReport:
+    log.info("import refused: %s: %s", path.name, reason)
+    return ImportReport(file=path.name, source=source, status="refused", reason=reason)
+
+
+def _waiting(path: Path, progress: Progress | None) -> WaitNotice:
+    """What a person is told while the import waits for another writer to finish."""
+
+    def notice(attempt: int, retries: int, waited_s: float) -> None:
+        log.warning(
+            "%s: another import or detection is writing; waiting (%.0f s so far, try %d of %d)",
+            path.name, waited_s, attempt, retries,
+        )  # fmt: skip
+        if progress is not None:
+            progress(WAITING, attempt, retries)
+
+    return notice
+
+
+def _write(
+    path: Path,
+    prepared: PreparedFile,
+    engine: Engine,
+    owners: dict[str, str],
+    actor: str | None,
+    progress: Progress | None,
+    started: float,
+) -> ImportReport:
+    """The write phase: the only part of an import that holds the write lock."""
     started_at = utcnow()
     with write_session(engine) as session:
         run = ImportRun(

@@ -17,12 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 import jobs
-from core.db import dispose_engines, get_engine, write_session
+from core.db import LockHolds, dispose_engines, get_engine, watch_write_locks, write_session
 from core.migrate import upgrade
 from core.timeutil import utcnow
 from demo.generate import Generated, generate, write_files
 from demo.plan import DemoPlan
 from demo.writer import write_table
+from governance.detection import detect
 from governance.pipeline import detection_deferred
 from metrics.aggregates import day_of_week
 from metrics.compute import compute_rows, reading
@@ -128,11 +129,15 @@ def refresh_log() -> Iterator[RefreshLog]:
 
 
 def import_figures(name: str, folder: Path, engine: Any) -> dict[str, Any]:
-    """Import a folder with detection deferred: rows, seconds, rows/s, refresh and detection time."""
-    with refresh_log() as refreshes:
-        (reports, import_s), total_s = timed(lambda: import_deferred(folder, engine))
+    """Import a folder with detection deferred: rows, seconds, rows/s, refresh and detection time,
+    and the longest write-lock hold of the imports and of the detection after them."""
+    with refresh_log() as refreshes, watch_write_locks() as everything:
+        (reports, import_s, imports), total_s = timed(lambda: import_deferred(folder, engine))
     rows = sum(r.read for r in reports)
+    detection = everything.holds[len(imports.holds) :]
     return {
+        f"{name}_max_lock_hold_s": round(imports.longest_s, 3),
+        f"{name}_detection_max_lock_hold_s": round(max(detection, default=0.0), 3),
         f"{name}_rows": rows,
         f"{name}_seconds": round(import_s, 3),
         f"{name}_rows_per_second": round(rows / import_s),
@@ -148,25 +153,37 @@ def measure(url: str, folder: Path, recent: Path) -> dict[str, Any]:
     engine = get_engine(url)
     figures = import_figures("import", folder, engine)
     now = utcnow()
-    with write_session(engine) as session:
+    with watch_write_locks() as full_holds, write_session(engine) as session:
         _, full_s = timed(lambda: rebuild(session, now=now))
     last4 = last_weeks(now, 4)
-    with write_session(engine) as session:
+    with watch_write_locks() as four_holds, write_session(engine) as session:
         _, four_s = timed(lambda: refresh(session, now=utcnow(), touched=last4))
+    with watch_write_locks() as detect_holds:
+        _, detect_s = timed(lambda: detect(engine))
     figures |= {
         "full_refresh_seconds": round(full_s, 3),
+        "full_refresh_lock_hold_s": round(full_holds.longest_s, 3),
         "refresh_last_4_weeks_seconds": round(four_s, 3),
+        "refresh_last_4_weeks_lock_hold_s": round(four_holds.longest_s, 3),
+        "detection_seconds": round(detect_s, 3),
+        "detection_max_lock_hold_s": round(detect_holds.longest_s, 3),
         **import_figures("daily_import", recent, engine),
         **read_figures(engine),
     }
+    # The longest single write transaction of an import, a refresh or a detection. The full
+    # rebuild is left out: it is an operator's repair (`metrics refresh --full`), not routine.
+    routine = [v for k, v in figures.items() if k.endswith("lock_hold_s") and "full" not in k]
+    figures["max_lock_hold_s"] = max(routine)
     dispose_engines()
     return figures
 
 
-def import_deferred(folder: Path, engine: Any) -> tuple[list[Any], float]:
-    """Import a folder (timed) with exception detection deferred to the end (timed by the caller)."""
-    with detection_deferred():
-        return timed(lambda: jobs.import_paths([folder], "canonical", engine=engine))
+def import_deferred(folder: Path, engine: Any) -> tuple[list[Any], float, LockHolds]:
+    """Import a folder (timed, its write locks watched) with exception detection deferred to the
+    end (timed by the caller)."""
+    with detection_deferred(), watch_write_locks() as holds:
+        reports, seconds = timed(lambda: jobs.import_paths([folder], "canonical", engine=engine))
+    return reports, seconds, holds
 
 
 def last_weeks(now: datetime, count: int) -> Touched:

@@ -20,6 +20,10 @@ from core.migrate import current_revision, head_revision
 from core.settings import get_settings, safe_url
 
 Handler = Callable[[argparse.Namespace], int]
+DATABASE_FAILED = (
+    "the database could not complete the command and nothing of it was written: check that it "
+    "is reachable (INVGOV_DATABASE_URL) and try again"
+)
 REGISTRARS = [
     data_commands.register,
     user_commands.register,
@@ -50,8 +54,11 @@ def main(argv: list[str]) -> int:
         return 130
     except Exception as exc:  # the CLI never shows a traceback; the log keeps the detail
         logging.getLogger("cli").debug("command failed", exc_info=True)
-        hint = _schema_hint() if isinstance(exc, DBAPIError) else None
-        print(f"error: {hint or _one_line(exc)}", file=sys.stderr)
+        if isinstance(exc, DBAPIError):
+            message = _schema_hint() or DATABASE_FAILED
+        else:
+            message = _one_line(exc)
+        print(f"error: {message}", file=sys.stderr)
         return 1
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.canonical import EntitySpec
+from core.schema.limits import shown
 
 Key = tuple[Any, ...]
 Progress = Callable[[str, int, int], None]
@@ -36,6 +37,11 @@ class QuarantineEntry:
     raw_text: str
     reason: str
     entity: str | None
+
+    def __post_init__(self) -> None:
+        # The raw text is kept as evidence in a text column: a NUL in it is shown as ␀.
+        object.__setattr__(self, "raw_text", shown(self.raw_text))
+        object.__setattr__(self, "reason", shown(self.reason))
 
 
 @dataclass

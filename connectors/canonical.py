@@ -118,4 +118,8 @@ def row_checks(entity: str, row: dict[str, Any]) -> str | None:
         received, disposed = row.get("received_at"), row.get("disposition_at")
         if received is not None and disposed is not None and received > disposed:
             return "return received after its disposition (received_at > disposition_at)"
+    if entity == "bundle_components":
+        quantity = row.get("quantity")
+        if quantity is not None and quantity < 1:
+            return f"quantity {quantity}: a bundle needs at least one of each component"
     return None

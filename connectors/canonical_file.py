@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from connectors.batch import Batch, PreparedFile, Progress, QuarantineEntry
 from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, EntitySpec, row_checks
 from connectors.errors import FileRefused
 from connectors.fields import RowError
+from connectors.limits import check_limits
 from connectors.reading import Record, TextTable
 
 # Cells whose emptiness means "not given" rather than "clear the field".
@@ -19,7 +21,19 @@ def check_header(table: TextTable, spec: EntitySpec) -> None:
     seen = [name for name in table.header if name]
     duplicates = sorted({n for n in seen if seen.count(n) > 1})
     if duplicates:
-        raise FileRefused(table.file_name, f"repeated column(s) {', '.join(duplicates)}")
+        raise FileRefused(
+            table.file_name,
+            f"repeated column(s) {', '.join(duplicates)}: keep one column of each name",
+        )
+    known = (*spec.columns, *(ITEM_TYPED_ATTRIBUTES if spec.name == "items" else ()))
+    for name in seen:
+        column = near_miss(name, known)
+        if column is not None:
+            raise FileRefused(
+                table.file_name,
+                f"column {name!r} looks like {column!r} but is not it: canonical column names "
+                f"are exact (lower case, underscores); rename it to {column}",
+            )
     missing = [c for c in (*spec.key, *spec.required) if c not in table.header]
     if missing:
         raise FileRefused(
@@ -27,6 +41,40 @@ def check_header(table: TextTable, spec: EntitySpec) -> None:
             f"not a {spec.file_name}: missing column(s) {', '.join(missing)} "
             f"(expected header {','.join(spec.columns)})",
         )
+
+
+MIN_TYPO_LENGTH = 5  # shorter names are too close to ordinary words to call one letter a typo
+
+
+def near_miss(name: str, columns: tuple[str, ...]) -> str | None:
+    """The canonical column a header name nearly is (other case, spaces, one typo), or None."""
+    if name in columns:
+        return None
+    folded = _folded(name)
+    for column in columns:
+        if folded == column or (len(column) >= MIN_TYPO_LENGTH and _one_edit(folded, column)):
+            return column
+    return None
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().casefold())
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one inserted, deleted, replaced or swapped character."""
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        if len(diffs) != 2 or diffs[1] != diffs[0] + 1:
+            return False
+        i, j = diffs
+        return a[i] == b[j] and a[j] == b[i]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def prepare_canonical(
@@ -52,6 +100,7 @@ def prepare_canonical(
         if progress and done % 5000 == 0:
             progress("validating", done, len(table.records))
     prepared.batches.append(batch)
+    prepared.notes.extend(table.notes)
     return prepared
 
 
@@ -84,6 +133,7 @@ def _parse_record(
             raise RowError(f"{name}: {exc}") from None
     if spec.name == "items":
         _item_attributes(row, cells, extras, positions)
+    check_limits(spec.name, row)
     problem = row_checks(spec.name, row)
     if problem:
         raise RowError(problem)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.errors import ConnectorError
-from connectors.fields import RowError, parse_int
+from connectors.fields import YEARS, RowError, parse_int
 from core.timeutil import iso_z, utcnow
 
 NOT_STOCKED = "not stocked"
@@ -69,14 +69,17 @@ class LocalTimes:
     def parse(self, raw: str, name: str) -> datetime:
         """An aware UTC datetime; RowError naming the column when the cell is no known timestamp."""
         value = raw.strip()
-        parsed = self._parse(value)
+        parsed = self._parse(value) if value.isascii() else None
         if parsed is None:
             order = "day first" if self.day_first else "month first"
             raise RowError(f"{name}: not a timestamp: {value!r} (dates read {order})")
         if parsed.tzinfo is None:
             self.used_local = True
             parsed = parsed.replace(tzinfo=self.tz)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # a time near year 1 or 9999 whose offset leaves datetime's range
+            raise RowError(f"{name}: {value!r} is outside the supported years {YEARS}") from None
 
     def optional(self, raw: str, name: str) -> datetime | None:
         """Like parse, but None for an empty cell."""

@@ -10,6 +10,9 @@ from connectors.batch import Batch, PreparedFile, QuarantineEntry
 from connectors.canonical import ENTITIES, ITEM_TYPED_ATTRIBUTES, row_checks
 from connectors.errors import ConnectorError
 from connectors.fields import RowError
+from connectors.limits import check_limits, quantity_problem
+from core.schema.limits import shown
+from core.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,11 @@ class SystemRecord:
     fields: tuple[tuple[str, str], ...]
     kind: str = "variant"
 
+    def __post_init__(self) -> None:
+        # Kept as found in the file, in text columns: a NUL character is shown as ␀.
+        object.__setattr__(self, "key", shown(self.key))
+        object.__setattr__(self, "fields", tuple((n, shown(v)) for n, v in self.fields))
+
 
 @dataclass(frozen=True)
 class SkuFacts:
@@ -29,6 +37,12 @@ class SkuFacts:
 
     title: str | None = None
     barcode: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("title", "barcode"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, shown(value))
 
 
 @dataclass
@@ -78,14 +92,15 @@ class Emitter:
         for name in spec.required:
             if row.get(name) in (None, ""):
                 raise RowError(f"missing required field {name}")
-        _check_lengths(entity, row)
+        check_limits(entity, row)
         problem = row_checks(entity, row)
         if problem:
             raise RowError(problem)
         self._pending.append((entity, row, sum_quantity, create_only, repeats_expected))
 
     def accept(self) -> None:
-        """The record was read: its pending rows join their batches."""
+        """The record was read: its pending rows join their batches (RowError when a sum is out of bounds)."""
+        self._check_sums()
         for entity, row, sum_quantity, create_only, expected in self._pending:
             batch = self._batch(entity, row, create_only)
             key = tuple(row[k] for k in batch.spec.key)
@@ -106,6 +121,24 @@ class Emitter:
         self._pending_records.clear()
         self._pending_facts.clear()
         self._pending_keys.clear()
+
+    def _check_sums(self) -> None:
+        """A quantity summed over repeated keys stays within the bound (checked before anything joins)."""
+        bound = get_settings().max_quantity
+        sums: dict[tuple[str, tuple[Any, ...]], int] = {}
+        for entity, row, sum_quantity, _create_only, _expected in self._pending:
+            batch = self._batches.get(entity)
+            if not sum_quantity or batch is None:
+                continue
+            key = tuple(row[k] for k in batch.spec.key)
+            earlier = batch.rows.get(key)
+            if earlier is None:
+                continue
+            total = sums.get((entity, key), earlier["quantity"]) + row["quantity"]
+            sums[(entity, key)] = total
+            reason = quantity_problem("summed quantity", total, bound)
+            if reason:
+                raise RowError(f"{reason}; repeated key {', '.join(map(str, key))}")
 
     def reject(self, line: int, raw_text: str, reason: str, entity: str | None = None) -> None:
         """The record could not be read: drop its pending rows and quarantine it (once per line)."""
@@ -170,13 +203,3 @@ class Emitter:
                 f"{sorted(row)} vs {sorted(batch.columns)}"
             )
         return batch
-
-
-def _check_lengths(entity: str, row: dict[str, Any]) -> None:
-    table = ENTITIES[entity].table
-    for name, value in row.items():
-        if not isinstance(value, str) or name not in table.c:
-            continue
-        limit = getattr(table.c[name].type, "length", None)
-        if limit is not None and len(value) > limit:
-            raise RowError(f"{name} is longer than {limit} characters")

@@ -9,7 +9,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.timeutil import parse_iso
+from core.timeutil import FIRST_YEAR, LAST_YEAR, TimeOutOfRange, parse_iso
+
+YEARS = f"{FIRST_YEAR}–{LAST_YEAR}"
 
 
 class RowError(ValueError):
@@ -17,7 +19,10 @@ class RowError(ValueError):
 
 
 Parser = Callable[[str], Any]
-_INTEGRAL_FLOAT = re.compile(r"^[+-]?\d+\.0*$")
+# ASCII digits only: int() and Decimal() would also take `1_000`, Arabic-Indic or full-width digits.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_INTEGRAL_FLOAT = re.compile(r"[+-]?[0-9]+\.0*")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
 
 
 def parse_text(raw: str) -> str:
@@ -28,16 +33,17 @@ def parse_text(raw: str) -> str:
 def parse_int(raw: str) -> int:
     """A whole number; `5.0` is accepted, `5.5` and words are not."""
     value = raw.strip()
-    try:
+    if _WHOLE.fullmatch(value):
         return int(value)
-    except ValueError:
-        if _INTEGRAL_FLOAT.match(value):
-            return int(value.split(".")[0])
-        raise RowError(f"not a whole number: {value!r}") from None
+    if _INTEGRAL_FLOAT.fullmatch(value):
+        return int(value.split(".")[0])
+    raise RowError(f"not a whole number: {value!r}")
 
 
 def parse_decimal(raw: str) -> Decimal:
-    """A decimal number with a dot separator."""
+    """A decimal number with a dot separator (ASCII digits)."""
+    if not _DECIMAL.fullmatch(raw.strip()):
+        raise RowError(f"not a decimal number: {raw.strip()!r}")
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
@@ -48,10 +54,12 @@ def parse_decimal(raw: str) -> Decimal:
 
 
 def parse_timestamp(raw: str) -> datetime:
-    """An ISO 8601 timestamp; no offset means UTC; a fraction of a second is truncated (as stored),
-    so cross-field checks compare the very instants that are kept."""
+    """An ISO 8601 timestamp (ASCII digits); no offset means UTC; a fraction of a second is
+    truncated (as stored), so cross-field checks compare the very instants that are kept."""
     try:
         return parse_iso(raw).replace(microsecond=0)
+    except TimeOutOfRange as exc:  # e.g. year 9999 with a negative offset, or year 1
+        raise RowError(str(exc)) from None
     except ValueError:
         raise RowError(f"not an ISO 8601 timestamp: {raw.strip()!r}") from None
 

@@ -18,9 +18,12 @@ from connectors.context import SourceContext
 from connectors.errors import FileRefused
 from connectors.fields import RowError, parse_timestamp
 from connectors.mapping_file import Mapping, Target, load_mapping
-from connectors.reading import Record, TextTable, is_xlsx, read_text_table, read_xlsx_table
+from connectors.reading import Record, TextTable, is_xlsx, read_file, read_text_table
+from connectors.xlsx_reading import read_xlsx_table
 from core.settings import get_settings
 from core.timeutil import iso_z
+
+MAPPING_LIMIT_MB = 1
 
 
 @dataclass
@@ -41,11 +44,7 @@ def prepare_mapped(
     if ctx.mapping is None:
         raise FileRefused(file_name, "the mapped source needs a mapping file (--mapping FILE)")
     try:
-        mapping = load_mapping(ctx.mapping.read_bytes(), ctx.mapping.name)
-    except OSError as exc:
-        raise FileRefused(
-            file_name, f"cannot read mapping {ctx.mapping} ({exc.strerror})"
-        ) from None
+        mapping = load_mapping(read_file(ctx.mapping, MAPPING_LIMIT_MB), ctx.mapping.name)
     except FileRefused as refused:
         raise FileRefused(file_name, f"mapping {refused.file_name}: {refused.reason}") from None
     if is_xlsx(data, file_name):
@@ -91,7 +90,7 @@ def map_table(
         quarantine.extend(part.quarantine)
         notes.extend(part.notes)
     prepared.quarantine = _one_per_line(quarantine, mapping.entity.name)
-    prepared.notes = [*dict.fromkeys(notes), *filter(None, [times.note()])]
+    prepared.notes = [*dict.fromkeys([*notes, *table.notes]), *filter(None, [times.note()])]
     return prepared
 
 

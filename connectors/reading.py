@@ -1,4 +1,12 @@
-"""Reading delimited text exports as they are: encodings, BOMs, delimiters, line endings, quoted newlines."""
+"""Reading delimited text exports as they are: encodings, BOMs, delimiters, line endings, quoted newlines.
+
+One encoding per file, said in the notes: UTF-16 (with BOM) or UTF-8 (BOM optional) when the
+whole file is valid in it; a file with no UTF-8 text at all falls back to cp1252 (then Latin-1)
+with a note; a file that mixes UTF-8 with other bytes, or breaks its own BOM, is refused naming
+its first bad line. Bounded: only regular files (links resolved, devices and pipes refused), at
+most INVGOV_MAX_FILE_MB bytes and INVGOV_MAX_IMPORT_ROWS rows; workbooks (`xlsx_reading`) are
+also bounded in what they unpack.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +19,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.errors import FileRefused
+from connectors.files import MB, read_file
+from core.settings import get_settings
+
+__all__ = ["MB", "read_file"]
 
 DELIMITERS = (",", ";", "\t")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BINARY_SNIFF_BYTES = 8192
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+# A well-formed multi-byte UTF-8 sequence: its presence means the file was meant as UTF-8.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 csv.field_size_limit(16 * 1024 * 1024)
+BINARY = "binary content (NUL bytes), not a delimited text export: export the data as CSV"
+EMPTY = "the file is empty: export it again, with its header line"
+NO_HEADER = "no header line: the first line must name the columns"
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,7 @@ class TextTable:
     records: list[Record]
     text: str = field(repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)  # how the file was read (its encoding)
 
     def raw_text(self, record: Record) -> str:
         """The physical lines a record came from, as they were in the file."""
@@ -60,36 +83,79 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode(data: bytes, file_name: str, encoding: str | None = None) -> tuple[str, str]:
-    """Text and encoding name: UTF-16 or UTF-8 (BOM optional), else cp1252, else Latin-1; refuses binary.
+def decode(data: bytes, file_name: str, encoding: str | None = None) -> tuple[str, str, str]:
+    """Text, encoding name and a note saying how it was read; refuses binary and mixed encodings.
 
-    A named `encoding` (e.g. from a mapping file) is used as given, a BOM dropped.
+    UTF-16 or UTF-8 (BOM optional) when the whole file is valid in it; else cp1252, then Latin-1,
+    when the file holds no UTF-8 text at all. A named `encoding` (a mapping file's) is used as
+    given, a BOM dropped.
     """
     utf16 = data.startswith(_UTF16_BOMS) or (encoding or "").lower().startswith("utf-16")
     if not utf16 and b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        raise FileRefused(file_name, "binary content (NUL bytes), not a delimited text export")
+        raise FileRefused(file_name, BINARY)
     if encoding:
-        return _decode_as(data, file_name, encoding), encoding
+        text = _decode_as(data, file_name, encoding, f"the mapping's encoding {encoding}")
+        return text.lstrip("\ufeff"), encoding, f"text encoding: {encoding} (from the mapping)"
     if data.startswith(_UTF16_BOMS):
-        return data.decode("utf-16"), "utf-16"
+        return _decode_as(data, file_name, "utf-16", "UTF-16"), "utf-16", "text encoding: UTF-16"
     if data.startswith(b"\xff") and not data.startswith(b"\xff\xfe"):
         data = data[1:]  # a stray 0xFF seen at the start of Excel re-saves
-    for encoding in ("utf-8-sig", "cp1252"):
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff"), "utf-8", "text encoding: UTF-8"
+    except UnicodeDecodeError as exc:
+        bad = _line_at(data, exc.start)
+        byte = data[exc.start]
+        _refuse_mixed(data, file_name, bad, byte)
+    for fallback in ("cp1252", "latin-1"):
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(fallback)
         except UnicodeDecodeError:
             continue
-    return data.decode("latin-1"), "latin-1"
+        return (
+            text,
+            fallback,
+            (
+                f"text encoding: {fallback}, not UTF-8 (line {bad} has byte 0x{byte:02X}, "
+                "and no line holds UTF-8 text)"
+            ),
+        )
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
-def _decode_as(data: bytes, file_name: str, encoding: str) -> str:
+def _refuse_mixed(data: bytes, file_name: str, bad: int, byte: int) -> None:
+    """Refuse a file that is partly UTF-8 (or carries a UTF-8 BOM) and partly something else."""
+    why = f"line {bad} is not valid UTF-8 (byte 0x{byte:02X})"
+    if data.startswith(_UTF8_BOM):
+        raise FileRefused(
+            file_name,
+            f"{why} though the file starts with a UTF-8 byte-order mark: "
+            "re-export the whole file as UTF-8",
+        )
+    found = _UTF8_SEQUENCE.search(data)
+    if found is not None:
+        raise FileRefused(
+            file_name,
+            f"mixed encodings: {why} while line {_line_at(data, found.start())} is UTF-8 "
+            "text: re-export the whole file as UTF-8",
+        )
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The physical line (1 = header) holding a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode_as(data: bytes, file_name: str, encoding: str, said: str) -> str:
     try:
-        return data.decode(encoding).lstrip("\ufeff")
+        return data.decode(encoding)
     except LookupError:
         raise FileRefused(file_name, f"unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
         raise FileRefused(
-            file_name, f"not {encoding} text: {exc.reason} at byte {exc.start}"
+            file_name,
+            f"line {line} is not valid {said} ({exc.reason}): re-export the file in that "
+            "encoding or name the right one",
         ) from None
 
 
@@ -104,17 +170,17 @@ def read_text_table(
     data: bytes, file_name: str, delimiter: str | None = None, encoding: str | None = None
 ) -> TextTable:
     """Decode and split a delimited export into header and records; refuses what is not a table."""
-    text, encoding = decode(data, file_name, encoding)
+    text, encoding, note = decode(data, file_name, encoding)
     if not text.strip():
-        raise FileRefused(file_name, "the file is empty")
+        raise FileRefused(file_name, EMPTY)
     first_line = _LINE_BREAK.split(text.lstrip("\r\n"), maxsplit=1)[0]
     delimiter = delimiter or sniff_delimiter(first_line)
     rows = _records(text, delimiter, file_name)
     _, header = next(rows, (None, None))
     if not header or not any(cell.strip() for cell in header.cells):
-        raise FileRefused(file_name, "no header line")
-    names = [cell.strip().strip("\ufeff") for cell in header.cells]
-    records = [rec for _, rec in rows]
+        raise FileRefused(file_name, NO_HEADER)
+    names = header_names(header.cells, file_name)
+    records = bounded_rows((rec for _, rec in rows), file_name)
     return TextTable(
         file_name=file_name,
         sha256=sha256_of(data),
@@ -123,7 +189,35 @@ def read_text_table(
         header=names,
         records=records,
         text=text,
+        notes=[note],
     )
+
+
+def header_names(cells: tuple[str, ...], file_name: str) -> list[str]:
+    """Header names trimmed (spaces, BOM); a name holding a NUL character refuses the file."""
+    names = [cell.strip().strip("\ufeff").strip() for cell in cells]
+    for position, name in enumerate(names, start=1):
+        if "\x00" in name:
+            raise FileRefused(
+                file_name,
+                f"column {position} of the header holds a NUL character: not a text export",
+            )
+    return names
+
+
+def bounded_rows(records: Iterator[Record], file_name: str) -> list[Record]:
+    """The records, refusing the file once there are more than INVGOV_MAX_IMPORT_ROWS."""
+    limit = get_settings().max_import_rows
+    out: list[Record] = []
+    for record in records:
+        out.append(record)
+        if len(out) > limit:
+            raise FileRefused(
+                file_name,
+                f"more than {limit:,} rows (INVGOV_MAX_IMPORT_ROWS): split the file and import "
+                "the parts one after another",
+            )
+    return out
 
 
 def _records(text: str, delimiter: str, file_name: str) -> Iterator[tuple[int, Record]]:
@@ -136,16 +230,16 @@ def _records(text: str, delimiter: str, file_name: str) -> Iterator[tuple[int, R
                 continue
             yield start, Record(line=start, end_line=previous_end, cells=tuple(cells))
     except csv.Error as exc:
-        raise FileRefused(file_name, f"malformed CSV near line {reader.line_num}: {exc}") from exc
+        raise FileRefused(
+            file_name,
+            f"the CSV cannot be split into fields near line {reader.line_num} ({exc}): "
+            "check the quotes there, or export the file again",
+        ) from None
 
 
 def read_path(path: Path, delimiter: str | None = None) -> TextTable:
     """Read a file from disk as a text table."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FileRefused(path.name, f"cannot read the file ({exc.strerror})") from exc
-    return read_text_table(data, path.name, delimiter)
+    return read_text_table(read_file(path), path.name, delimiter)
 
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -156,32 +250,13 @@ def is_xlsx(data: bytes, file_name: str) -> bool:
     return data.startswith(XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
 
 
-def read_xlsx_table(data: bytes, file_name: str, sheet: str | None = None) -> TextTable:
-    """One worksheet of an XLSX workbook as a text table; line numbers are the sheet's row numbers."""
-    from openpyxl import load_workbook  # imported here: only XLSX imports need it
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and XML errors alike
-        raise FileRefused(file_name, f"not a readable XLSX workbook ({exc})") from exc
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise FileRefused(
-                file_name, f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})"
-            )
-        rows = [
-            tuple(_xlsx_text(v) for v in values)
-            for values in (book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
-    return _table_from_rows(rows, file_name, sha256_of(data))
-
-
-def _table_from_rows(rows: list[tuple[str, ...]], file_name: str, sha256: str) -> TextTable:
+def table_from_rows(
+    rows: list[tuple[str, ...]], file_name: str, sha256: str, note: str
+) -> TextTable:
+    """A table from rows read elsewhere (a worksheet): row n is line n, the first is the header."""
     lines = ["\t".join(c.replace("\r", " ").replace("\n", " ") for c in row) for row in rows]
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise FileRefused(file_name, "no header line")
+        raise FileRefused(file_name, NO_HEADER)
     records = [
         Record(line=n, end_line=n, cells=row)
         for n, row in enumerate(rows[1:], start=2)
@@ -192,20 +267,8 @@ def _table_from_rows(rows: list[tuple[str, ...]], file_name: str, sha256: str) -
         sha256=sha256,
         encoding="xlsx",
         delimiter="\t",
-        header=[cell.strip() for cell in rows[0]],
+        header=header_names(rows[0], file_name),
         records=records,
         text="\n".join(lines),
+        notes=[note],
     )
-
-
-def _xlsx_text(value: object) -> str:
-    """A cell as the text a person sees: whole floats without `.0`, dates in ISO 8601."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[no-any-return]
-    return str(value)

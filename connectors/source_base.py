@@ -190,6 +190,8 @@ class SourceFormat:
         )  # fmt: skip
         fmt = cls(table, layout, ctx, Emitter(prepared, cls.entity))
         fmt.out.note(f"{cls.name} layout {layout.name}")
+        for note in table.notes:
+            fmt.out.note(note)
         fmt.start()
         fmt._read_records(found, progress)
         fmt.finish()
@@ -210,10 +212,9 @@ class SourceFormat:
             try:
                 cells = self._cells(record, width)
                 self.row(self._as_row(record.line, cells, found, pivot, groups))
+                self.out.accept()
             except RowError as exc:
                 self.out.reject(record.line, self._raw_text(record), str(exc))
-            else:
-                self.out.accept()
             if progress and done % PROGRESS_EVERY == 0:
                 progress("validating", done, len(self.table.records))
 

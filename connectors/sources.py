@@ -12,7 +12,7 @@ from connectors.canonical_file import prepare_canonical, spec_for_file_name
 from connectors.context import SourceContext
 from connectors.errors import FileRefused
 from connectors.mapped import prepare_mapped
-from connectors.reading import read_text_table
+from connectors.reading import read_file, read_text_table
 from connectors.sql_source import prepare_sql
 
 __all__ = ["SOURCES", "SourceContext", "canonical_files_in", "prepare_file"]
@@ -66,10 +66,7 @@ def prepare_file(
     """Parse and validate one file with a named source; raises FileRefused when it cannot be read."""
     if source not in SOURCES:
         raise FileRefused(path.name, f"unknown source {source!r} (known: {', '.join(SOURCES)})")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FileRefused(path.name, f"cannot read the file ({exc.strerror})") from exc
+    data = read_file(path)
     prepared = SOURCES[source](data, path.name, ctx, progress)
     if source not in SELF_NAMING:
         prepared.source = source

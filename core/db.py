@@ -1,22 +1,67 @@
-"""Database engines and units of work: SQLite in WAL mode with short immediate write transactions."""
+"""Database engines and units of work: SQLite in WAL mode with short immediate write transactions.
+
+A writer that finds the SQLite write lock taken waits the busy timeout, then tries again (a
+bounded number of times), telling whoever listens (`lock_wait_notices`) that it is waiting; when
+it gives up it raises DatabaseBusy, a message a person can act on, never the driver's text. Every
+write transaction's lock hold is timed for `watch_write_locks` (the benchmark's max_lock_hold_s).
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.settings import get_settings
 
+log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 WRITE_OPTION = "invgov_write"
+BEGAN = "invgov_write_began"
+# (attempt, retries, seconds waited so far): called each time a writer has to wait again.
+WaitNotice = Callable[[int, int, float], None]
+_wait_notice: ContextVar[WaitNotice | None] = ContextVar("invgov_wait_notice", default=None)
+
+
+class DatabaseBusy(Exception):
+    """Another writer held the database for longer than a writer waits: nothing was written."""
+
+    def __init__(self, waited_s: float) -> None:
+        super().__init__(
+            f"another import or detection kept the database busy for {waited_s:.0f} s; "
+            "nothing was written: try again when it has finished"
+        )
+        self.waited_s = waited_s
+
+
+@dataclass(eq=False)  # watchers are told apart by identity
+class LockHolds:
+    """Write transactions seen while watching: how many, and the longest hold in seconds."""
+
+    count: int = 0
+    longest_s: float = 0.0
+    holds: list[float] = field(default_factory=list, repr=False)
+
+    def add(self, seconds: float) -> None:
+        """Record one write transaction's hold."""
+        self.count += 1
+        self.longest_s = max(self.longest_s, seconds)
+        self.holds.append(seconds)
+
+
+_watchers: list[LockHolds] = []
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -55,8 +100,59 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the lock up front: a deferred read-then-write can fail with SQLITE_BUSY in WAL.
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get(WRITE_OPTION, False):
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(conn: Any) -> None:
+    """BEGIN IMMEDIATE, waiting the busy timeout up to `write_lock_retries` more times."""
+    retries = get_settings().write_lock_retries
+    started = time.monotonic()
+    for attempt in range(retries + 1):
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                raise
+            waited = time.monotonic() - started
+            if attempt == retries:
+                raise DatabaseBusy(waited) from None
+            log.info("database write lock taken for %.0f s: waiting again", waited)
+            notice = _wait_notice.get()
+            if notice is not None:
+                notice(attempt + 1, retries, waited)
+
+
+@contextmanager
+def lock_wait_notices(notice: WaitNotice) -> Iterator[None]:
+    """Inside the block, a writer that has to wait for the lock calls `notice` before waiting again."""
+    token = _wait_notice.set(notice)
+    try:
+        yield
+    finally:
+        _wait_notice.reset(token)
+
+
+@contextmanager
+def watch_write_locks() -> Iterator[LockHolds]:
+    """Time every write transaction committed in this process while the block runs."""
+    holds = LockHolds()
+    with _lock:
+        _watchers.append(holds)
+    try:
+        yield holds
+    finally:
+        with _lock:
+            _watchers.remove(holds)
+
+
+def _record_hold(seconds: float) -> None:
+    with _lock:
+        for holds in _watchers:
+            holds.add(seconds)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -88,5 +184,14 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work holding the write lock from its first statement; commits on success."""
     engine = engine or get_engine()
     bind = engine.execution_options(**{WRITE_OPTION: True}) if is_sqlite(engine) else engine
-    with Session(bind, expire_on_commit=False) as session, session.begin():
-        yield session
+    with Session(bind, expire_on_commit=False) as session:
+        event.listen(session, "after_begin", _note_began)
+        with session.begin():
+            yield session
+        began = session.info.pop(BEGAN, None)
+    if began is not None:  # the lock was held from BEGIN (IMMEDIATE) until the commit returned
+        _record_hold(time.perf_counter() - began)
+
+
+def _note_began(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info.setdefault(BEGAN, time.perf_counter())

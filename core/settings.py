@@ -43,9 +43,16 @@ class Settings(BaseSettings):
     source_day_first: bool = True
     large_file_rows: int = 20_000
     max_upload_mb: int = 50
+    # Bounds on what an import reads (hostile or careless input): see README "Limits".
+    max_quantity: int = Field(default=1_000_000_000, ge=1, le=2**31 - 1)
+    max_import_rows: int = Field(default=5_000_000, ge=1)
+    max_file_mb: int = Field(default=1024, ge=1)
+    max_unpacked_mb: int = Field(default=256, ge=1)
+    sql_timeout_s: int = Field(default=120, ge=1)
 
     admin_password: SecretStr | None = None
     sqlite_busy_timeout_ms: int = 15_000
+    write_lock_retries: int = Field(default=8, ge=0)
 
     # The weekly cadence (drop folders, worker, digests, alerts): README "The weekly cadence".
     base_url: str = "http://localhost:8501"

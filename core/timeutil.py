@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import BigInteger
@@ -11,6 +12,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SECONDS_PER_DAY = 86_400
 # 1970-01-01 was a Thursday; adding 3 makes Monday the start of each 7-day block.
 MONDAY_SHIFT_DAYS = 3
+# The years invgov stores and computes (weeks assume non-negative epoch seconds; see
+# core.schema.limits, which holds every other column limit).
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+_WEEK_LABEL = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+class TimeOutOfRange(ValueError):
+    """A timestamp outside the supported years (or beyond what a datetime holds in UTC)."""
 
 
 class UTCEpoch(TypeDecorator[datetime]):
@@ -50,10 +59,16 @@ def parse_iso(text: str) -> datetime:
     raw = text.strip()
     if not raw:
         raise ValueError("empty timestamp")
+    if not raw.isascii():
+        raise ValueError(f"not an ISO 8601 timestamp: {raw!r}")
     parsed = datetime.fromisoformat(raw)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        value = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        value = None
+    if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise TimeOutOfRange(f"{raw!r} is outside the supported years {FIRST_YEAR}–{LAST_YEAR}")
+    return value
 
 
 def iso_z(value: datetime) -> str:
@@ -81,6 +96,8 @@ def week_label(value: datetime) -> str:
 
 
 def week_start(label: str) -> datetime:
-    """The Monday 00:00 UTC starting an ISO week label `YYYY-Www`."""
-    year, week = label.split("-W")
-    return datetime.fromisocalendar(int(year), int(week), 1).replace(tzinfo=UTC)
+    """The Monday 00:00 UTC starting an ISO week label `YYYY-Www` (ValueError otherwise)."""
+    match = _WEEK_LABEL.fullmatch(label.strip())
+    if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise ValueError(f"not an ISO week label YYYY-Www in {FIRST_YEAR}–{LAST_YEAR}: {label!r}")
+    return datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)

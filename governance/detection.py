@@ -1,8 +1,11 @@
 """Exception detection: run every rule at as_of, then reconcile the findings with the stored exceptions.
 
-`detect(engine)` reads in one consistent snapshot outside the write lock, then applies the
-findings in one short write transaction (the path after imports and of `manage.py detect`);
-`run_detection(session=, actor=)` does both inside the caller's transaction.
+`detect(engine)` (after imports and `manage.py detect`) computes every finding in one consistent
+read outside the write lock, then writes them in short batches, each its own transaction of at
+most BATCH findings, judged against the rows stored at that moment; a writer waiting for the lock
+(an import) gets it between two batches. An interrupted run leaves what its batches wrote, all
+consistent; the next run completes it. `run_detection(session=, actor=)` does it all inside the
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from sqlalchemy.orm import Session
 from core.db import is_sqlite, read_session, write_session
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
+from governance.batches import active_fingerprints, plan_batches
 from governance.ownership import field_owners
 from governance.permissions import Action, Actor, authorize
-from governance.reconcile import Reconciled, reconcile
+from governance.reconcile import Reconciled, reconcile, reconcile_batch
 from governance.rule_model import ExceptionRule, Found, make_detect_context
 from governance.rules import RULES
 from governance.targets import load_targets
@@ -30,7 +34,8 @@ from governance.vocabulary import SYSTEM
 from metrics.compute import reading
 
 log = logging.getLogger(__name__)
-DETECTION_LOCK = 74_110_005  # PostgreSQL advisory lock key: one detection writes at a time
+DETECTION_LOCK = 74_110_005  # PostgreSQL advisory lock key: one detection batch writes at a time
+BATCH = 1000  # findings (or cleared exceptions) written per transaction
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,18 @@ def _apply(
 ) -> DetectionReport:
     _serialize(session)
     outcome: Reconciled = reconcile(session, findings, as_of=as_of, trigger=trigger)
+    return _report(session, findings, outcome, as_of, by, trigger, started)
+
+
+def _report(
+    session: Session,
+    findings: dict[ExceptionRule, list[Found]],
+    outcome: Reconciled,
+    as_of: datetime,
+    by: str,
+    trigger: str,
+    started: float,
+) -> DetectionReport:
     report = DetectionReport(
         as_of=iso_z(as_of),
         found={rule.type: len(found) for rule, found in findings.items()},
@@ -133,10 +150,22 @@ def detect(
             authorize(session, actor, Action.RUN_DETECTION)
     with reading(engine) as conn:
         findings = find_all(conn, moment)
+        active = active_fingerprints(conn, list(findings))
+    by = SYSTEM
+    reason = trigger or "run by the system"
+    outcome = Reconciled()
+    for batch in plan_batches(findings, active, BATCH):
+        with write_session(engine) as session:
+            if actor is not None:  # checked again in every write: a role may change meanwhile
+                by = authorize(session, actor, Action.RUN_DETECTION).name
+                reason = trigger or f"run by {by}"
+            _serialize(session)
+            outcome.merge(reconcile_batch(session, [batch], as_of=moment, trigger=reason))
     with write_session(engine) as session:
-        by = authorize(session, actor, Action.RUN_DETECTION).name if actor else SYSTEM
-        reason = trigger or (f"run by {by}" if actor else "run by the system")
-        report = _apply(session, findings, moment, by, reason, started)
+        if actor is not None:
+            by = authorize(session, actor, Action.RUN_DETECTION).name
+            reason = trigger or f"run by {by}"
+        report = _report(session, findings, outcome, moment, by, reason, started)
     log.info(report.summary())
     return report
 

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.db import DatabaseBusy
 from governance.alerts import alert_after_detection
 from governance.detection import detect
 from governance.errors import GovernanceError
@@ -33,6 +34,9 @@ def _trigger(run_ids: list[int | None], actor: str | None) -> str:
 def _run(engine: Engine, run_ids: list[int | None], actor: str | None) -> None:
     try:
         detect(engine, trigger=_trigger(run_ids, actor))
+    except DatabaseBusy as busy:  # the import has committed; detection runs again next time
+        log.warning("exception detection after import postponed: %s", busy)
+        return
     except (GovernanceError, SQLAlchemyError):
         log.exception("exception detection after import failed; run `manage.py detect` again")
         return

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.timeutil import iso_z
 from governance.audit import record_many
+from governance.batches import Batch, active_fingerprints
 from governance.exception_store import AUDITED_FIELDS, TABLE
 from governance.ownership import routing_table, sla_hours
 from governance.rule_model import ExceptionRule, Found
@@ -41,6 +42,15 @@ class Reconciled:
     skipped: int = 0  # changed by a person meanwhile: judged again at the next run
     audit: list[dict[str, Any]] = field(default_factory=list)
 
+    def merge(self, other: Reconciled) -> None:
+        """Add another batch's counts (its audit rows are already written)."""
+        self.opened += other.opened
+        self.seen += other.seen
+        self.reopened += other.reopened
+        self.cleared += other.cleared
+        self.escalated += other.escalated
+        self.skipped += other.skipped
+
 
 @dataclass(frozen=True)
 class Judge:
@@ -60,24 +70,42 @@ def reconcile(
     session: Session, found: Mapping[ExceptionRule, list[Found]], *, as_of: datetime, trigger: str
 ) -> Reconciled:
     """Apply one run's findings for the given rules; the caller owns the transaction."""
+    active = active_fingerprints(session.connection(), list(found))
+    batches = [
+        Batch(rule, tuple(instances), tuple(active.get(rule.type, ())))
+        for rule, instances in found.items()
+    ]
+    return reconcile_batch(session, batches, as_of=as_of, trigger=trigger)
+
+
+def reconcile_batch(
+    session: Session, batches: Iterable[Batch], *, as_of: datetime, trigger: str
+) -> Reconciled:
+    """Apply some findings (and clear some gone problems) against the rows stored now."""
     judge = Judge(as_of, sla_hours(session), routing_table(session), trigger)
     outcome = Reconciled()
-    for rule, instances in found.items():
-        _reconcile_rule(session, rule, instances, judge, outcome)
+    for batch in batches:
+        _reconcile_rule(session, batch, judge, outcome)
     record_many(session, outcome.audit)
     return outcome
 
 
-def _existing(session: Session, rule: ExceptionRule) -> dict[str, dict[str, Any]]:
-    rows = session.execute(select(TABLE).where(TABLE.c.type == rule.type)).mappings()
-    return {row["fingerprint"]: dict(row) for row in rows}
+def _existing(
+    session: Session, rule: ExceptionRule, prints: list[str]
+) -> dict[str, dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(prints), CHUNK):
+        query = select(TABLE).where(
+            TABLE.c.type == rule.type, TABLE.c.fingerprint.in_(prints[start : start + CHUNK])
+        )
+        rows.update({row["fingerprint"]: dict(row) for row in session.execute(query).mappings()})
+    return rows
 
 
-def _reconcile_rule(
-    session: Session, rule: ExceptionRule, instances: list[Found], judge: Judge, out: Reconciled
-) -> None:
-    existing = _existing(session, rule)
-    unique = {f.fingerprint: f for f in instances}
+def _reconcile_rule(session: Session, batch: Batch, judge: Judge, out: Reconciled) -> None:
+    rule = batch.rule
+    unique = {f.fingerprint: f for f in batch.found}
+    existing = _existing(session, rule, [*unique, *batch.gone])
     new = [f for fp, f in unique.items() if fp not in existing]
     _insert(session, rule, new, judge, out)
     seen: list[int] = []
@@ -88,8 +116,9 @@ def _reconcile_rule(
             seen.append(row["id"])
             if row["facts"] != instance.facts and Status(row["status"]) in ACTIVE:
                 facts.append({"b_id": row["id"], "b_facts": instance.facts})
-    for fp, row in existing.items():
-        if fp not in unique and Status(row["status"]) in ACTIVE:
+    for fp in batch.gone:
+        row = existing.get(fp)
+        if row is not None and fp not in unique and Status(row["status"]) in ACTIVE:
             _clear(session, row, judge, out)
     _touch(session, seen, facts, judge)
     out.seen += len(seen)

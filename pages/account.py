@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.db import write_session
+from core.db import DatabaseBusy, write_session
 from governance.accounts import change_own_password
 from governance.errors import GovernanceError
 from ui import data, frame
 from ui.auth import require
+from ui.gov_actions import BUSY
 
 actor = require("account")
 
@@ -35,5 +36,7 @@ if submitted:
                 )
         except GovernanceError as refused:
             st.error(str(refused))
+        except DatabaseBusy:
+            st.error(BUSY)
         else:
             st.success("Password changed.")

@@ -60,7 +60,8 @@ def test_binary_file_refused_with_one_line_and_nonzero_exit(db_url: str, tmp_pat
     assert result.returncode != 0
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "orders.csv: refused: binary content (NUL bytes), not a delimited text export",
+        "orders.csv: refused: binary content (NUL bytes), not a delimited text export: "
+        "export the data as CSV",
         "error: 1 of 1 file(s) refused",
     ]
     assert status(db_url) == before

@@ -82,7 +82,7 @@ def test_url_from_environment_and_mapping_option(
     ("query", "says"),
     [
         ("DELETE FROM wms_stock", "must be one SELECT"),
-        ("WITH x AS (SELECT 1) INSERT INTO wms_stock (item) SELECT * FROM x", "readonly"),
+        ("WITH x AS (SELECT 1) INSERT INTO wms_stock (item) SELECT * FROM x", "must be one SELECT"),
         ("SELECT * FROM no_such_table", "no such table"),
     ],
 )

@@ -97,7 +97,8 @@ def test_binary_file_is_refused_and_nothing_is_written(engine: Engine, tmp_path:
     assert not report.ok
     assert (
         report.summary()
-        == "orders.csv: refused: binary content (NUL bytes), not a delimited text export"
+        == "orders.csv: refused: binary content (NUL bytes), not a delimited text export: "
+        "export the data as CSV"
     )
     assert (entity_counts(engine), _rows(engine, QuarantinedRow)) == before
 
@@ -113,7 +114,7 @@ def test_wrong_columns_and_empty_files_are_refused(engine: Engine, tmp_path: Pat
     assert reports["orders.csv"].reason.startswith(
         "not a orders.csv: missing column(s) order_id, channel, placed_at"
     )
-    assert reports["items.csv"].reason == "the file is empty"
+    assert reports["items.csv"].reason == "the file is empty: export it again, with its header line"
     assert reports["stuff.csv"].reason.startswith("not a canonical file name")
     assert all(count == 0 for count in entity_counts(engine).values())
 

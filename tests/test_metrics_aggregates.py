@@ -439,6 +439,18 @@ def test_bench_command_reports_its_figures(
     assert figures["daily_import_rows"] > 0
     assert figures["aggregates_equal_raw"] is True
     assert all(figures[k] >= 0 for k in ("full_refresh_seconds", "overview_read_ms"))
+    # The longest routine write-lock hold: imports, their detection, the 4-week refresh, detect.
+    holds = {
+        k: v
+        for k, v in figures.items()
+        if k.endswith("lock_hold_s") and not k.startswith(("full", "max"))
+    }
+    assert set(holds) == {
+        "import_max_lock_hold_s", "import_detection_max_lock_hold_s",
+        "daily_import_max_lock_hold_s", "daily_import_detection_max_lock_hold_s",
+        "refresh_last_4_weeks_lock_hold_s", "detection_max_lock_hold_s",
+    }  # fmt: skip
+    assert figures["max_lock_hold_s"] == max(holds.values()) > 0
 
 
 def test_changes_made_outside_imports_are_taken_in(db_url: str, scenario: Scenario) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine, func, select
 
-from core.db import read_session, write_session
+from core.db import DatabaseBusy, read_session, write_session
 from core.schema import Team, User
 from governance import accounts
 from governance.audit import read_audit_log
@@ -17,6 +17,7 @@ from governance.errors import GovernanceError
 from governance.permissions import Actor, Role
 from ui import data
 from ui.download import csv_download
+from ui.gov_actions import BUSY
 
 ROLES = [r.value for r in Role]
 
@@ -32,6 +33,8 @@ def run_change(describe: str, change: Callable[..., object], **kwargs: object) -
             change(session=session, **kwargs)
     except GovernanceError as refused:
         st.error(str(refused))
+    except DatabaseBusy:
+        st.error(BUSY)
     else:
         st.success(describe)
 

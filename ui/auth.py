@@ -13,12 +13,13 @@ import logging
 import streamlit as st
 from sqlalchemy import select
 
-from core.db import read_session, write_session
+from core.db import DatabaseBusy, read_session, write_session
 from core.schema import User
 from governance.errors import AuthenticationError, GovernanceError
 from governance.permissions import Action, Actor, actor_by_name, may_ever
 from governance.signin import authenticate
 from ui import data, frame
+from ui.gov_actions import BUSY
 
 log = logging.getLogger(__name__)
 USER_KEY = "invgov.user"
@@ -125,6 +126,9 @@ def _try_sign_in(name: str, password: str) -> None:
             actor = authenticate(session, name, password)
     except AuthenticationError as refused:
         st.error(str(refused))
+        return
+    except DatabaseBusy:
+        st.error(BUSY)
         return
     st.session_state[USER_KEY] = actor.name
     st.rerun()

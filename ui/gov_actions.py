@@ -16,11 +16,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.db import write_session
+from core.db import DatabaseBusy, write_session
 from governance.errors import ConflictError, GovernanceError
 from ui import data
 
 log = logging.getLogger(__name__)
+BUSY = (
+    "Another import is running and holds the database: nothing was changed. Try again in a minute."
+)
 FLASH_PREFIX = "gov.flash."
 # The fields of a changed object's current state worth showing, in this order (others are omitted).
 CURRENT_FIELDS = (
@@ -59,6 +62,8 @@ def perform(
         return Outcome(Kind.CONFLICT, str(conflict), noun, dict(conflict.current or {}))
     except GovernanceError as refused:
         return Outcome(Kind.REFUSED, str(refused), noun)
+    except DatabaseBusy:
+        return Outcome(Kind.REFUSED, BUSY, noun)
     text = describe(result) if callable(describe) else describe
     log.info("%s", text)
     return Outcome(Kind.DONE, text, noun)
