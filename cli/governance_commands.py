@@ -17,7 +17,6 @@ from core.timeutil import parse_iso
 from governance import assignment, lifecycle, queue
 from governance.detection import detect
 from governance.errors import GovernanceError
-from governance.exception_store import load, public
 from governance.permissions import actor_by_name
 from governance.vocabulary import Reason
 
@@ -43,8 +42,11 @@ def _register_exceptions(commands: Any) -> None:
     p.add_argument("--owner", help="the owning team")
     p.add_argument("--type", help="the exception type")
     p.set_defaults(handler=cmd_list)
-    p = sub.add_parser("show", help="one exception with its history and comments")
+    p = sub.add_parser(
+        "show", help="one exception: state, verification, closings (reason, note), history"
+    )
     p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true", help="as JSON (the default output)")
     p.set_defaults(handler=cmd_show)
     for verb, helptext in (
         ("acknowledge", "acknowledge an exception"),
@@ -122,12 +124,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """Print one exception, its history (audit rows) and comments as JSON."""
+    """Print one exception as JSON: status, verification, closings, history and comments."""
     with reading() as session:
-        data = public(load(session, args.id))
-        data["history"] = queue.history(session, args.id)
-        data["comments"] = lifecycle.comments(session, args.id)
-    print_json(data)
+        print_json(queue.detail(session, args.id))
     return 0
 
 

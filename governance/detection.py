@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from core.db import is_sqlite, read_session, write_session
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
+from governance.evidence import Evidence, load_evidence
+from governance.folding import fold
 from governance.ownership import field_owners
 from governance.permissions import Action, Actor, authorize
 from governance.reconcile import Reconciled, reconcile
@@ -44,6 +46,7 @@ class DetectionReport:
     reopened: int
     cleared: int
     escalated: int
+    verified: int
     skipped: int
     seconds: float
 
@@ -53,7 +56,8 @@ class DetectionReport:
         return (
             f"detection at {self.as_of}: {total} problems found; {self.opened} new, "
             f"{self.seen} still found, {self.reopened} reopened, {self.cleared} cleared "
-            f"by data, {self.escalated} changed severity ({self.seconds:.2f} s)"
+            f"by data, {self.verified} resolutions verified, {self.escalated} changed severity "
+            f"({self.seconds:.2f} s)"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,7 +68,7 @@ class DetectionReport:
 def find_all(
     conn: Connection, as_of: datetime, rules: Sequence[ExceptionRule] = RULES
 ) -> dict[ExceptionRule, list[Found]]:
-    """Every rule's findings at as_of, read on one connection."""
+    """Every rule's findings at as_of, read on one connection (folded: one per problem)."""
     ctx = make_detect_context(as_of, load_targets(conn), field_owners(conn))
     findings = {}
     for rule in rules:
@@ -73,7 +77,7 @@ def find_all(
         log.debug(
             "rule %s: %d in %.3f s", rule.type, len(findings[rule]), time.perf_counter() - started
         )
-    return findings
+    return fold(findings)
 
 
 def _serialize(session: Session) -> None:
@@ -89,9 +93,12 @@ def _apply(
     by: str,
     trigger: str,
     started: float,
+    evidence: Evidence | None = None,
 ) -> DetectionReport:
     _serialize(session)
-    outcome: Reconciled = reconcile(session, findings, as_of=as_of, trigger=trigger)
+    outcome: Reconciled = reconcile(
+        session, findings, as_of=as_of, trigger=trigger, evidence=evidence
+    )
     report = DetectionReport(
         as_of=iso_z(as_of),
         found={rule.type: len(found) for rule, found in findings.items()},
@@ -100,6 +107,7 @@ def _apply(
         reopened=outcome.reopened,
         cleared=outcome.cleared,
         escalated=outcome.escalated,
+        verified=outcome.verified,
         skipped=outcome.skipped,
         seconds=round(time.perf_counter() - started, 3),
     )
@@ -133,10 +141,11 @@ def detect(
             authorize(session, actor, Action.RUN_DETECTION)
     with reading(engine) as conn:
         findings = find_all(conn, moment)
+        evidence = load_evidence(conn)  # the imports behind these findings (same snapshot)
     with write_session(engine) as session:
         by = authorize(session, actor, Action.RUN_DETECTION).name if actor else SYSTEM
         reason = trigger or (f"run by {by}" if actor else "run by the system")
-        report = _apply(session, findings, moment, by, reason, started)
+        report = _apply(session, findings, moment, by, reason, started, evidence)
     log.info(report.summary())
     return report
 

@@ -1,6 +1,6 @@
 """The canonical schema: every table invgov keeps."""
 
-from core.schema.accounts import AuditEntry, LoginAttempt, Team, User
+from core.schema.accounts import AuditEntry, LoginAttempt, SignInSession, Team, User
 from core.schema.aggregates import (
     MetricSnapshot,
     MetricState,
@@ -27,6 +27,7 @@ from core.schema.canonical import (
 from core.schema.governance import (
     ExceptionComment,
     ExceptionRecord,
+    ExceptionResolution,
     FieldOwnership,
     Review,
     ReviewItem,
@@ -46,6 +47,7 @@ __all__ = [
     "CycleCount",
     "ExceptionComment",
     "ExceptionRecord",
+    "ExceptionResolution",
     "FieldOwnership",
     "HeldItemChange",
     "ImportRun",
@@ -70,6 +72,7 @@ __all__ = [
     "ScopeKey",
     "SeveritySla",
     "Shipment",
+    "SignInSession",
     "SkuMapping",
     "SkuRequest",
     "SkuSuggestion",
