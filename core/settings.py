@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     admin_password: SecretStr | None = None
     sqlite_busy_timeout_ms: int = 15_000
+    session_idle_hours: float = Field(default=12, gt=0)
+    session_max_hours: float = Field(default=7 * 24, gt=0)
+    cookie_secure: str = "auto"  # auto: Secure when the request came over HTTPS; true; false
 
     def domain_owners(self) -> dict[str, str]:
         """Default field ownership by domain (SPEC section 4): the system whose data wins."""

@@ -25,6 +25,7 @@ from governance.directory import (
 )
 from governance.passwords import hash_password, verify_password
 from governance.permissions import Role
+from governance.sessions import forget_sessions_of
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "invgov-demo"
@@ -91,6 +92,7 @@ def remove_demo_accounts(session: Session) -> int:
             object_id=user.name,
             detail="demo account removed",
         )
+        forget_sessions_of(session, user.id)
         session.delete(user)
     session.flush()
     return len(users)

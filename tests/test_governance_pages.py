@@ -24,9 +24,10 @@ from tests.governance_support import (
     item,
     last_audit_id,
     make_people,
+    session_token,
     stock,
 )
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 from ui.exception_drill import weeks_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def seeded(engine: Engine, people: dict[str, Actor]) -> Engine:
 def page(user: str, name: str) -> AppTest:
     """The app signed in as `user`, switched to a governance page."""
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = user
+    at.session_state[TOKEN_KEY] = session_token(user)
     at.run()
     return at.switch_page(f"pages/{name}.py").run()
 

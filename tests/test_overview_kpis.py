@@ -14,8 +14,9 @@ from demo import load_demo
 from metrics.compute import reading
 from metrics.kpi_board import kpi_tiles
 from metrics.kpis import KPIS, Unit
+from tests.governance_support import session_token
 from tests.test_app_pages import APP
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 from ui.kpi_views import STATUS_MARK, change_text, number_text, trend_weeks
 
 ADMIN = "demo.admin"  # a demo account
@@ -38,7 +39,7 @@ def demo_db(db_url: str) -> str:
 def overview() -> AppTest:
     """The Overview as the admin, run without exceptions."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[USER_KEY] = ADMIN
+    at.session_state[TOKEN_KEY] = session_token(ADMIN)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
