@@ -5,7 +5,13 @@ person signed in across refreshes and links with an HttpOnly session cookie (see
 """
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui import signin_web
+
+# Streamlit runs a file of `pages/` directly (without app.py) on a cold deep link while it has not
+# yet seen st.navigation (STREAMLIT_NOTES 1.2). Decide it now, as st.navigation itself does: every
+# run starts at app.py, its sign-in and its role-built menu.
+PagesManager.uses_pages_directory = False
 
 app = st.App("app.py", routes=signin_web.routes(), middleware=signin_web.middleware())

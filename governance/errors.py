@@ -6,7 +6,14 @@ class GovernanceError(Exception):
 
 
 class PermissionDenied(GovernanceError):
-    """The actor's role (or team, or authorship) does not allow the action."""
+    """The actor's role (or team, or authorship) does not allow the action.
+
+    `advice` says, in plain words for a page, what the person may do instead.
+    """
+
+    def __init__(self, message: str, advice: str | None = None) -> None:
+        super().__init__(message)
+        self.advice = advice
 
 
 class AuthenticationError(GovernanceError):

@@ -146,8 +146,13 @@ def test_a_viewer_sees_no_action_button_nor_form(seeded: Engine) -> None:
         assert action_labels(at) == set(), (name, action_labels(at))
         assert not at.text_area, name
     queue_page = page("viewer1", "queue")  # a viewer still reads the queue and its facts
-    assert [t.value for t in queue_page.text if "stock discrepancy" in t.value]
-    assert any("may not resolve an exception" in c.value for c in queue_page.caption)
+    assert [t.value for t in queue_page.text if "Stock discrepancy" in t.value]
+    # why there is no action, said with what a viewer may do instead
+    assert any(
+        c.value.startswith("As a viewer you can read every page and download what it shows; "
+                           "owners, stewards and admins can resolve an exception.")
+        for c in queue_page.caption
+    )  # fmt: skip
 
 
 def test_an_owner_acknowledges_then_resolves_an_own_team_exception(
@@ -166,7 +171,14 @@ def test_an_owner_acknowledges_then_resolves_an_own_team_exception(
     )
     button(at, "Resolve").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == [f"Exception {first['id']} is now resolved."]
+    assert [s.value for s in at.success] == [
+        f"Exception {first['id']} is now resolved, awaiting verification."
+    ]
+    # the panel stays on the exception acted on and shows its new state
+    assert labelled(at.selectbox, "Open an exception").value == first["id"]
+    assert any("Status: Resolved, awaiting verification" in t.value for t in at.text), [
+        t.value for t in at.text
+    ]
     key = str(first["id"])
     assert audit_after(seeded, before, "exception") == [
         ("owner.inv", "exception.acknowledge", "exception", key, "status", "open", "acknowledged"),
@@ -175,6 +187,7 @@ def test_an_owner_acknowledges_then_resolves_an_own_team_exception(
          "fixed_at_source"),
         ("owner.inv", "exception.resolve", "exception", key, "resolution_note", None,
          "Recounted DC-1; shopify sync fixed"),
+        ("owner.inv", "exception.resolve", "exception", key, "verification", None, "awaiting"),
     ]  # fmt: skip
     stored = of_type(seeded, "stock_discrepancy")[0]
     assert (stored["status"], stored["resolved_by"], stored["version"]) == (
@@ -194,13 +207,33 @@ def test_an_owner_cannot_act_on_another_teams_exception(
     assert labelled(at.selectbox, "Open an exception").value == other["id"]
     assert action_labels(at) & {"Acknowledge", "Start work", "Resolve", "Won't fix",
                                 "Add comment", "Acknowledge selected"} == set()  # fmt: skip
-    assert any("owned by merchandising: only their own team's" in c.value for c in at.caption)
+    assert any(
+        c.value.startswith("You can resolve an exception only for your own team (inventory "
+                           "control); this one belongs to merchandising.")
+        for c in at.caption
+    )  # fmt: skip
     before = last_audit_id(seeded)
     forged = pytest.raises(PermissionDenied, match="only their own team's")  # a forged click
     with forged, write_session(seeded) as session:
         lifecycle.acknowledge(session=session, actor=people["owner.inv"], exception_id=other["id"])
     assert of_type(seeded, "unapproved_active_sku")[0]["status"] == "open"
     assert audit_after(seeded, before) == []
+
+
+def test_resolving_without_a_reason_or_note_says_what_is_missing(
+    seeded: Engine, people: dict[str, Actor]
+) -> None:
+    first = of_type(seeded, "stock_discrepancy")[0]
+    at = page("owner.inv", "queue")
+    before = last_audit_id(seeded)
+    button(at, "Resolve").click().run()
+    assert [e.value for e in at.error] == [
+        "Choose a reason: Fixed at source, Data corrected, False positive, Duplicate, Accepted "
+        "risk or Other. Write a note: say what was done, or why it stays."
+    ]
+    assert of_type(seeded, "stock_discrepancy")[0]["status"] == "open"
+    assert audit_after(seeded, before) == []
+    assert labelled(at.selectbox, "Open an exception").value == first["id"]
 
 
 def test_an_owner_acknowledges_a_whole_line(seeded: Engine) -> None:
@@ -367,7 +400,7 @@ def test_a_steward_reroutes_a_domain_from_the_ownership_page(seeded: Engine) -> 
     labelled(at.selectbox, "Owning team").select("operations")
     button(at, "Save owning team").click().run()
     assert [s.value for s in at.success] == [
-        "warehouse stock now routes to operations; 2 open exception(s) moved."
+        "Warehouse stock now routes to operations; 2 open exception(s) moved."
     ]
     assert {e["team"] for e in of_type(seeded, "stock_discrepancy")} == {"operations"}
 

@@ -74,7 +74,9 @@ def test_a_session_ends_when_idle_too_long_and_at_its_maximum_age(
     assert _who(engine, token, timedelta(days=7, minutes=1)) is None  # older than 7 days
 
 
-@pytest.mark.parametrize("change", ["sign_out", "disable", "role", "reset_password", "own_password"])
+@pytest.mark.parametrize(
+    "change", ["sign_out", "disable", "role", "reset_password", "own_password"]
+)
 def test_sign_out_disable_role_and_password_changes_end_the_session(
     engine: Engine, people: dict[str, Actor], change: str
 ) -> None:
