@@ -17,6 +17,7 @@ from core.timeutil import parse_iso
 from governance import assignment, lifecycle, queue
 from governance.detection import detect
 from governance.errors import GovernanceError
+from governance.labels import status_label, type_label
 from governance.permissions import actor_by_name
 from governance.vocabulary import Reason
 
@@ -101,7 +102,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
         return 0
     print(report.summary())
     for kind, count in report.found.items():
-        print(f"  {kind:<28} {count:>6}")
+        print(f"  {type_label(kind):<32} {count:>6,}")
     return 0
 
 
@@ -113,11 +114,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     lines = queue.group_lines(rows)
-    print(f"{'type':<28} {'team':<20} {'count':>6} {'high':>5} {'overdue':>8}  earliest due")
+    print(f"{'type':<32} {'team':<20} {'count':>6} {'high':>5} {'overdue':>8}  earliest due (UTC)")
     for line in lines:
+        due = line["earliest_due"].replace("T", " ")[:16] if line["earliest_due"] else "-"
         print(
-            f"{line['type']:<28} {line['team']:<20} {line['count']:>6} "
-            f"{line['severity']['high']:>5} {line['overdue']:>8}  {line['earliest_due'] or '-'}"
+            f"{type_label(line['type']):<32} {line['team']:<20} {line['count']:>6,} "
+            f"{line['severity']['high']:>5,} {line['overdue']:>8,}  {due}"
         )
     print(f"{len(rows)} exception(s) in {len(lines)} line(s)")
     return 0
@@ -142,7 +144,8 @@ def cmd_transition(args: argparse.Namespace) -> int:
             reason=getattr(args, "reason", None),
             note=getattr(args, "note", None),
         )
-    print(f"exception {state['id']} is now {state['status']} (version {state['version']})")
+    now = status_label(state["status"], state.get("verification")).lower()
+    print(f"exception {state['id']} is now {now} (version {state['version']})")
     return 0
 
 

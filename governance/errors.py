@@ -33,3 +33,14 @@ class ConflictError(GovernanceError):
     def __init__(self, message: str, current: dict[str, object]) -> None:
         super().__init__(message)
         self.current = current
+
+
+class UnreviewedLines(GovernanceError):
+    """A review was asked to close with agenda lines nobody marked reviewed; `lines` names them.
+
+    Closing anyway is a deliberate choice (`allow_unreviewed=True`, CLI `--allow-unreviewed`).
+    """
+
+    def __init__(self, message: str, lines: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.lines = lines

@@ -21,6 +21,7 @@ from tests.governance_support import (
     audit_after,
     exceptions,
     gtin,
+    insert_exception,
     item,
     last_audit_id,
     make_people,
@@ -337,19 +338,25 @@ def test_review_decisions_are_recorded_by_the_owning_team_only(
     records = [b for b in at.button if b.label == "Record"]
     # inventory control's lines: its stock_discrepancy exceptions and the stock_discrepancies KPI
     assert len(records) == 2
-    at.text_input(
-        key=f"review.{week}.exceptions:stock_discrepancy:inventory control.v1.decision"
-    ).input("Recount DC-1 on Monday")
+    base = f"review.{week}.exceptions:stock_discrepancy:inventory control"
+    assert at.checkbox(key=f"{base}.v1.reviewed").value is False  # nothing is ticked for people
+    at.text_input(key=f"{base}.v1.decision").input("Recount DC-1 on Monday")
     records[0].click().run()
-    assert [s.value for s in at.success] == ["Recorded the decision on agenda item 1."]
+    assert [s.value for s in at.success] == ["Recorded on line 1; it is not marked reviewed yet."]
+    at.checkbox(key=f"{base}.v2.reviewed").check()
+    [b for b in at.button if b.label == "Record"][0].click().run()
+    assert [s.value for s in at.success] == ["Recorded on line 1: reviewed."]
     with read_session(seeded) as session:
         view = review_read.get_review(session, week)
     assert view is not None
     items = {i["key"]: i for i in view["items"]}
     line = items["exceptions:stock_discrepancy:inventory control"]
-    assert (line["decision"], line["recorded_by"]) == (
-        "Recount DC-1 on Monday", "owner.inv",
+    assert (line["decision"], line["recorded_by"], line["reviewed"]) == (
+        "Recount DC-1 on Monday", "owner.inv", True,
     )  # fmt: skip
+    progress = at.dataframe[0].value  # the team table counts the new state at once
+    mine = progress[progress["team"] == "inventory control"].iloc[0]
+    assert (mine["lines"], mine["reviewed"], mine["left"]) == (2, 1, 1)
     labelled(at.selectbox, "Team").select("merchandising").run()
     assert not [b for b in at.button if b.label == "Record"]  # another team's line: read only
 
@@ -358,7 +365,21 @@ def test_a_steward_closes_the_review_and_the_minutes_freeze(seeded: Engine) -> N
     week = week_label(utcnow())
     at = page("steward1", "review")
     button(at, "Close the review (freezes the minutes)").click().run()
-    assert [s.value for s in at.success] == [f"Closed the review of {week}; minutes frozen."]
+    # nothing is reviewed yet: closing asks first and names the lines left
+    with read_session(seeded) as session:
+        items = review_read.get_review(session, week)["items"]  # type: ignore[index]
+    assert any(f"{len(items)} of {len(items)} agenda lines are not reviewed" in w.value
+               for w in at.warning)  # fmt: skip
+    named = [t.value for t in at.text if t.value.startswith("#1 ")]
+    assert named == ["\n".join(f"#{i['position']} {i['title']}" for i in items)]
+    with read_session(seeded) as session:
+        assert review_read.get_review(session, week)["status"] == "open"  # type: ignore[index]
+    button(at, f"Close with {len(items)} unreviewed").click().run()
+    lines = sum(1 for i in items if i["kind"] == "exceptions")
+    assert [s.value for s in at.success] == [
+        f"Closed the review of {week}; minutes frozen (0 of {lines} exception lines reviewed "
+        f"(0 %); KPI lines: 0 of {len(items) - lines} reviewed)."
+    ]
     assert "Record" not in action_labels(at)
     with read_session(seeded) as session:
         closed = review_read.get_review(session, week)
@@ -366,6 +387,29 @@ def test_a_steward_closes_the_review_and_the_minutes_freeze(seeded: Engine) -> N
     assert closed is not None and closed["status"] == "closed"
     assert frozen.startswith(f"# Weekly exception review {week}")
     assert any(frozen.rstrip() in c.value.rstrip() for c in at.code)
+
+
+def test_next_team_moves_to_the_next_team_with_lines_left(
+    seeded: Engine, people: dict[str, Actor]
+) -> None:
+    week = week_label(utcnow())
+    with write_session(seeded) as session:  # a third team on the agenda: operations
+        insert_exception(session, team="operations", type_="stalled_order", key="O-9")
+        review.refresh_agenda(session=session, actor=people["steward1"], week=week)
+    with read_session(seeded) as session:
+        items = review_read.get_review(session, week)["items"]  # type: ignore[index]
+    teams = list(dict.fromkeys(i["team"] for i in items))
+    assert teams == ["inventory control", "merchandising", "operations"]
+    with write_session(seeded) as session:  # the second team's lines are all reviewed already
+        for item in (i for i in items if i["team"] == teams[1]):
+            review.record_decision(session=session, actor=people["steward1"], week=week,
+                                   key=item["key"], decision="done")  # fmt: skip
+    at = page("steward1", "review")
+    assert labelled(at.selectbox, "Team").value == teams[0]
+    button(at, "Next team").click().run()
+    assert labelled(at.selectbox, "Team").value == teams[2]  # the second has nothing left
+    button(at, "Next team").click().run()
+    assert labelled(at.selectbox, "Team").value == teams[0]  # round again, past the done one
 
 
 def test_a_steward_changes_a_kpi_target_and_a_stale_form_conflicts(
