@@ -68,7 +68,7 @@ def _sync_agenda(session: Session, review: Review, by: Actor) -> int:
             object_type="review",
             object_id=review.week,
             field="item",
-            new=line.key,
+            new=f"#{position} {line.title}",
         )
         added += 1
     session.flush()

@@ -129,7 +129,9 @@ def test_review_export_draft_and_kpis(queue: Engine, capsys: pytest.CaptureFixtu
     assert status == 0 and "DRAFT: still open" in out
     assert "Stock discrepancy (inventory control): 1 open" in out
     assert "Review completion: 0 of 2 exception lines reviewed (0 %)" in out
-    assert not re.search(r"\b[a-z]+_[a-z_]+\b", out.split("\n", 3)[3])  # no identifiers after the header
+    assert not re.search(
+        r"\b[a-z]+_[a-z_]+\b", out.split("\n", 3)[3]
+    )  # no identifiers after the header
     status, out, _ = run(
         ["review", "kpis", "--json", "--week", "2026-W04", "--as-of", iso_z(AS_OF)], capsys
     )
@@ -147,7 +149,9 @@ def test_review_export_draft_and_kpis(queue: Engine, capsys: pytest.CaptureFixtu
     # closing with unreviewed lines is refused, naming them, unless the closer confirms
     status, _, err = run(["review", "close", "--week", "2026-W04", "--user", "steward1"], capsys)
     assert status != 0
-    assert "agenda lines of 2026-W04 are not reviewed: #1 Stock discrepancy (inventory control)" in err
+    assert (
+        "agenda lines of 2026-W04 are not reviewed: #1 Stock discrepancy (inventory control)" in err
+    )
     assert "--allow-unreviewed" in err
     status, out, _ = run(["review", "close", "--week", "2026-W04", "--user", "steward1",
                           "--allow-unreviewed"], capsys)  # fmt: skip

@@ -177,8 +177,9 @@ def test_a_decision_alone_does_not_tick_reviewed_and_closing_names_what_is_left(
         insert_exception(session, team="inventory control", key="a")
         insert_exception(session, team="merchandising", type_="duplicate_barcode", key="b")
         review.open_review(session=session, actor=people["steward1"], week="2026-W04")
-    first, second = "exceptions:stock_discrepancy:inventory control", (
-        "exceptions:duplicate_barcode:merchandising"
+    first, second = (
+        "exceptions:stock_discrepancy:inventory control",
+        ("exceptions:duplicate_barcode:merchandising"),
     )
     with write_session(engine) as session:
         noted = review.record_decision(session=session, actor=people["steward1"], week="2026-W04",
