@@ -25,7 +25,7 @@ install: $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py init
 	$(BIN)/python manage.py demo --if-empty
-	exec $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	exec $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 
 ## test: install (with test tools and system packages), lint, run the whole suite (PYTEST_ARGS=...)
 test: lint

@@ -94,7 +94,7 @@ def test_without_aggregates_the_overview_says_how_to_compute_them(demo_db: str) 
 
 
 def test_display_texts() -> None:
-    assert number_text(0.98765, Unit.SHARE) == "98.8%"
+    assert number_text(0.98765, Unit.SHARE) == "98.8 %"
     assert number_text(None, Unit.COUNT) == "–"
     assert number_text(1234.0, Unit.COUNT) == "1,234"
     assert number_text(71.25, Unit.HOURS) == "71.2 h"
