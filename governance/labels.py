@@ -120,6 +120,23 @@ def metric_value(metric_id: str, value: float | int | None) -> str:
     return format_value(value, metric_unit(metric_id))
 
 
+def metric_change(metric_id: str, change: float | None) -> str:
+    """A change of a metric's value: percentage points for shares (`+1.2 pp`), else its unit."""
+    if change is None:
+        return DASH
+    if metric_unit(metric_id) is Unit.SHARE:
+        return f"{change * 100:+.1f} pp"
+    text = metric_value(metric_id, abs(change))
+    return ("-" if change < 0 else "+") + text
+
+
+def margin_text(metric_id: str, margin: float | None) -> str:
+    """A KPI's amber margin: percentage points for shares (`2 pp`), else the KPI's unit."""
+    if margin is not None and metric_unit(metric_id) is Unit.SHARE:
+        return f"{_one_decimal(margin * 100)} pp"
+    return metric_value(metric_id, margin)
+
+
 COMPARATORS = {">=": "≥", "<=": "≤", "=": "="}
 
 

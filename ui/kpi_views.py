@@ -105,7 +105,7 @@ def _tile(column: Any, view: dict[str, Any]) -> None:
     kpi = KPI_BY_METRIC[view["metric"]]
     status = view["status"]
     target = f"{view['comparator']} {number_text(view['target'], kpi.unit)}"
-    margin = number_text(view["amber_margin"], kpi.unit)
+    margin = labels.margin_text(view["metric"], view["amber_margin"])
     delta = change_text(view["change"], kpi.unit)
     flat = delta == NO_CHANGE  # neither better nor worse: grey, without an arrow
     column.metric(

@@ -121,7 +121,7 @@ def targets_frame(targets: dict[str, Target]) -> pd.DataFrame:
         {
             "KPI": labels.metric_label(metric),
             "target": labels.target_text(metric, t.comparator, t.target),
-            "amber within": labels.metric_value(metric, t.amber_margin),
+            "amber within": labels.margin_text(metric, t.amber_margin),
             "owning team": t.owner_team or "",
             "changed by": t.updated_by or "default",
             "version": t.version,
