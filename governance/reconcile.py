@@ -27,7 +27,7 @@ from core.timeutil import iso_z
 from governance.audit import record_many
 from governance.evidence import Evidence, ImportSeen, Outcome, load_evidence
 from governance.exception_store import AUDITED_FIELDS, TABLE
-from governance.labels import type_label
+from governance.labels import reason_label, type_label
 from governance.ownership import routing_table, sla_hours
 from governance.rule_model import ExceptionRule, Found
 from governance.vocabulary import (
@@ -259,7 +259,8 @@ def _reopen_reason(row: dict[str, Any], rises: bool, changed: bool, sticks: bool
             return "found again after it cleared"
         if row["verification"] == VERIFIED:
             return f"found again after {row['resolved_by']}'s resolution was verified"
-        return f"still found after {row['resolved_by']} resolved it ({row['resolution_reason']})"
+        reason = reason_label(row["resolution_reason"])
+        return f"still found after {row['resolved_by']} resolved it ({reason})"
     what = "severity rose" if rises else "its facts changed"
     return f"{what} since {row['resolved_by']} closed it as {row['status']}"
 

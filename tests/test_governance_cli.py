@@ -172,3 +172,29 @@ def test_routing_table_edit_moves_open_exceptions(
         ["routing", "set", "warehouse_stock", "nobody", "--user", "steward1"], capsys
     )
     assert status != 0 and "unknown team 'nobody'" in err
+
+
+def test_exceptions_show_json_has_status_verification_and_resolution_history(
+    queue: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [row] = exceptions(queue, "stock_discrepancy")
+    note = "recounted DC-1"
+    argv = ["exceptions", "resolve", str(row["id"]), "--reason", "data_corrected", "--note", note,
+            "--user", "owner.inv"]  # fmt: skip
+    status, out, _ = run(argv, capsys)
+    assert status == 0 and "is now resolved, awaiting verification" in out
+    status, out, _ = run(["exceptions", "show", str(row["id"]), "--json"], capsys)
+    shown = json.loads(out)
+    assert status == 0
+    assert (shown["status"], shown["verification"], shown["state"]) == (
+        "resolved", "awaiting", "Resolved, awaiting verification",
+    )  # fmt: skip
+    [closing] = shown["resolutions"]
+    assert {k: closing[k] for k in ("status", "resolved_by", "reason", "reason_label", "note",
+                                    "outcome", "evidence_file")} == {
+        "status": "resolved", "resolved_by": "owner.inv", "reason": "data_corrected",
+        "reason_label": "Data corrected", "note": note, "outcome": "awaiting",
+        "evidence_file": None,
+    }  # fmt: skip
+    assert next(h["action"] for h in shown["history"]) == "exception.detect"
+    assert shown["comments"] == []
