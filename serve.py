@@ -14,4 +14,5 @@ from ui import signin_web
 # run starts at app.py, its sign-in and its role-built menu.
 PagesManager.uses_pages_directory = False
 
-app = st.App("app.py", routes=signin_web.routes(), middleware=signin_web.middleware())
+routes, middleware = signin_web.serve_beside_the_app()
+app = st.App("app.py", routes=routes, middleware=middleware)

@@ -225,3 +225,12 @@ def test_an_ended_session_is_refused_and_its_cookie_cleared(
     again = client.get("/overview")
     assert again.headers["location"] == "/signin?next=/overview"
     assert f'{cookie_name()}=""' in again.headers["set-cookie"]
+
+
+def test_the_form_renders_nothing_typed_as_markup(engine: Engine, people: dict[str, Actor]) -> None:
+    client = _client()
+    typed = '"><script>alert(1)</script>'
+    page = client.post("/signin", data={"csrf": _csrf(client), "name": typed, "password": "x"})
+    assert page.status_code == 401
+    assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+    assert client.get("/signin?next=%22%3E%3Cscript%3E").text.count("<script>") == 0

@@ -219,7 +219,6 @@ def _sso_passes(request: Request) -> bool:
 
 def routes() -> list[Route]:
     """The sign-in routes to mount beside the app."""
-    SERVED["active"] = True
     path = _base() + SIGNIN_PATH
     return [
         Route(path, sign_in_page, methods=["GET"]),
@@ -230,3 +229,9 @@ def routes() -> list[Route]:
 def middleware() -> list[Middleware]:
     """The gate in front of every page."""
     return [Middleware(SignInGate)]
+
+
+def serve_beside_the_app() -> tuple[list[Route], list[Middleware]]:
+    """Routes and gate for `st.App`, and tell the app script it is served with them."""
+    SERVED["active"] = True
+    return routes(), middleware()
