@@ -28,7 +28,7 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py init
 	$(BIN)/python manage.py demo --if-empty
 	@echo "run: the weekly cadence (drop folders, detection, digests, review) runs in the worker: 'make worker' in another terminal"
-	exec $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	exec $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 
 ## worker: run the schedule beside `make run` (drop folders, detection, digests, review); stop with Ctrl-C
 worker: $(RUNTIME_STAMP)

@@ -1,28 +1,40 @@
 """invgov entry point: page settings, sign-in, the pages this role may see, the sidebar, the page.
 
-Run with `streamlit run app.py` after `python manage.py init`.
+Serve with `streamlit run serve.py` after `python manage.py init` (serve.py adds the sign-in
+that survives a refresh; `streamlit run app.py` alone signs in per tab).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from governance.permissions import Actor
 from ui import auth
 from ui.frame import PAGE_CONFIG, data_context, render_sidebar, run_framed
 
 # Every page of the app, one line each, keyed as in ui.auth.PAGE_ACCESS; the menu keeps this order.
-PAGES: dict[str, st.Page] = {
-    "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
-    "queue": st.Page("pages/queue.py", title="My queue", icon=":material/inbox:", url_path="queue"),
-    "exceptions": st.Page("pages/exceptions.py", title="All exceptions", icon=":material/report:", url_path="exceptions"),
-    "review": st.Page("pages/review.py", title="Weekly review", icon=":material/event_note:", url_path="review"),
-    "approvals": st.Page("pages/approvals.py", title="SKU approvals", icon=":material/fact_check:", url_path="approvals"),
-    "ownership": st.Page("pages/ownership.py", title="Ownership", icon=":material/account_tree:", url_path="ownership"),
-    "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
-    "sources": st.Page("pages/sources.py", title="Sources", icon=":material/upload_file:", url_path="sources"),
-    "account": st.Page("pages/account.py", title="My account", icon=":material/person:", url_path="account"),
-    "admin": st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:", url_path="admin"),
-}  # fmt: skip
+PAGES: dict[str, tuple[str, str, str]] = {  # key (url path) -> (file, title, icon)
+    "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
+    "queue": ("pages/queue.py", "My queue", ":material/inbox:"),
+    "exceptions": ("pages/exceptions.py", "All exceptions", ":material/report:"),
+    "review": ("pages/review.py", "Weekly review", ":material/event_note:"),
+    "approvals": ("pages/approvals.py", "SKU approvals", ":material/fact_check:"),
+    "ownership": ("pages/ownership.py", "Ownership", ":material/account_tree:"),
+    "data": ("pages/data.py", "Data", ":material/database:"),
+    "sources": ("pages/sources.py", "Sources", ":material/upload_file:"),
+    "account": ("pages/account.py", "My account", ":material/person:"),
+    "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
+}
+
+
+def menu(actor: Actor) -> list[st.Page]:
+    """The pages this role may see; the role's landing page answers at the root URL."""
+    home = auth.landing_page(actor)
+    return [
+        st.Page(path, title=title, icon=icon, url_path=key, default=key == home)
+        for key, (path, title, icon) in PAGES.items()
+        if auth.may_view(actor, key)
+    ]
 
 
 def main() -> None:
@@ -33,7 +45,7 @@ def main() -> None:
     if actor is None:
         auth.show_sign_in_only()
         return
-    page = st.navigation([p for key, p in PAGES.items() if auth.may_view(actor, key)])
+    page = st.navigation(menu(actor))
     auth.render_identity(actor)
     render_sidebar(ctx)
     run_framed(page, ctx)

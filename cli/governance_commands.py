@@ -18,7 +18,7 @@ from governance import assignment, lifecycle, queue
 from governance.alerts import alert_after_detection
 from governance.detection import detect
 from governance.errors import GovernanceError
-from governance.exception_store import load, public
+from governance.labels import status_label, type_label
 from governance.permissions import actor_by_name
 from governance.vocabulary import Reason
 
@@ -44,8 +44,11 @@ def _register_exceptions(commands: Any) -> None:
     p.add_argument("--owner", help="the owning team")
     p.add_argument("--type", help="the exception type")
     p.set_defaults(handler=cmd_list)
-    p = sub.add_parser("show", help="one exception with its history and comments")
+    p = sub.add_parser(
+        "show", help="one exception: state, verification, closings (reason, note), history"
+    )
     p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true", help="as JSON (the default output)")
     p.set_defaults(handler=cmd_show)
     for verb, helptext in (
         ("acknowledge", "acknowledge an exception"),
@@ -102,7 +105,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
         return 0
     print(report.summary())
     for kind, count in report.found.items():
-        print(f"  {kind:<28} {count:>6}")
+        print(f"  {type_label(kind):<32} {count:>6,}")
     return 0
 
 
@@ -114,23 +117,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     lines = queue.group_lines(rows)
-    print(f"{'type':<28} {'team':<20} {'count':>6} {'high':>5} {'overdue':>8}  earliest due")
+    print(f"{'type':<32} {'team':<20} {'count':>6} {'high':>5} {'overdue':>8}  earliest due (UTC)")
     for line in lines:
+        due = line["earliest_due"].replace("T", " ")[:16] if line["earliest_due"] else "-"
         print(
-            f"{line['type']:<28} {line['team']:<20} {line['count']:>6} "
-            f"{line['severity']['high']:>5} {line['overdue']:>8}  {line['earliest_due'] or '-'}"
+            f"{type_label(line['type']):<32} {line['team']:<20} {line['count']:>6,} "
+            f"{line['severity']['high']:>5,} {line['overdue']:>8,}  {due}"
         )
     print(f"{len(rows)} exception(s) in {len(lines)} line(s)")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """Print one exception, its history (audit rows) and comments as JSON."""
+    """Print one exception as JSON: status, verification, closings, history and comments."""
     with reading() as session:
-        data = public(load(session, args.id))
-        data["history"] = queue.history(session, args.id)
-        data["comments"] = lifecycle.comments(session, args.id)
-    print_json(data)
+        print_json(queue.detail(session, args.id))
     return 0
 
 
@@ -146,7 +147,8 @@ def cmd_transition(args: argparse.Namespace) -> int:
             reason=getattr(args, "reason", None),
             note=getattr(args, "note", None),
         )
-    print(f"exception {state['id']} is now {state['status']} (version {state['version']})")
+    now = status_label(state["status"], state.get("verification")).lower()
+    print(f"exception {state['id']} is now {now} (version {state['version']})")
     return 0
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from cli import CommandError, bench
 from core.db import get_engine, write_session
 from core.timeutil import iso_z, parse_iso, utcnow, week_label
+from governance import labels
 from governance.errors import GovernanceError
 from governance.kpi_targets import update_kpi_target
 from governance.permissions import actor_by_name
@@ -142,11 +143,14 @@ def _number(value: float | None) -> str:
 
 
 def _tile_line(tile: KpiTile) -> str:
-    t = tile.target
-    change = "" if tile.change is None else f" ({tile.change:+.4f} wow)"
+    """A KPI tile in plain words (governance.labels): label, value and target in their unit."""
+    t, metric = tile.target, tile.kpi.metric
+    change = "" if tile.change is None else f" ({labels.metric_change(metric, tile.change)} wow)"
     return (
-        f"{tile.status.value.upper():<8} {tile.kpi.metric:<26} {_number(tile.value):>10}{change}  "
-        f"target {t.comparator} {_number(t.target)} ±{_number(t.amber_margin)}  "
+        f"{labels.RAG_WORDS[tile.status.value]:<12} {labels.metric_label(metric):<26} "
+        f"{labels.metric_value(metric, tile.value):>10}{change}  "
+        f"target {labels.target_text(metric, t.comparator, t.target)} "
+        f"(amber within {labels.margin_text(metric, t.amber_margin)})  "
         f"{tile.period}  owner {t.owner_team or '-'}"
     )
 

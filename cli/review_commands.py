@@ -8,7 +8,9 @@ from typing import Any
 from cli.governance_support import actor_argument, print_json, reading, unit_of_work
 from core.timeutil import iso_z, parse_iso, utcnow, week_label
 from governance import review, review_read
+from governance.completion import completion
 from governance.gov_kpis import governance_kpis
+from governance.labels import metric_label, metric_value
 from governance.permissions import actor_by_name
 
 
@@ -25,6 +27,9 @@ def register(commands: Any) -> None:
         p.add_argument("--week", required=True, help="YYYY-Www")
         actor_argument(p)
         p.set_defaults(handler=handler)
+        if verb == "close":
+            p.add_argument("--allow-unreviewed", action="store_true",
+                           help="close even with agenda lines nobody marked reviewed")  # fmt: skip
     p = sub.add_parser("decide", help="record the decision on an agenda item")
     p.add_argument("--week", required=True, help="YYYY-Www")
     p.add_argument("--item", required=True, help="the agenda item key (see review show)")
@@ -73,9 +78,13 @@ def cmd_close(args: argparse.Namespace) -> int:
     """Close a week's review."""
     with unit_of_work() as session:
         view = review.close_review(
-            session=session, actor=actor_by_name(session, args.user), week=args.week
+            session=session,
+            actor=actor_by_name(session, args.user),
+            week=args.week,
+            allow_unreviewed=args.allow_unreviewed,
         )
-    print(f"review {view['week']} closed; minutes frozen ({len(view['items'])} item(s))")
+    done = completion(view["items"])
+    print(f"review {view['week']} closed; minutes frozen ({done.text()})")
     return 0
 
 
@@ -125,6 +134,6 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         return 0
     print(f"governance KPIs at {iso_z(as_of)} (review week {week})")
     for row in rows:
-        value = "-" if row["value"] is None else f"{row['value']:.4f}"
-        print(f"  {row['kpi']:<34} {value:>12}  n={row['n']}")
+        value = metric_value(row["kpi"], row["value"])
+        print(f"  {metric_label(row['kpi']):<48} {value:>10}  n={row['n']}")
     return 0

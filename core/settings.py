@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=7, ge=0, le=23)
     review_weekday: Weekday = "mon"
     review_hour: int = Field(default=9, ge=0, le=23)
+    session_idle_hours: float = Field(default=12, gt=0)
+    session_max_hours: float = Field(default=7 * 24, gt=0)
+    cookie_secure: str = "auto"  # auto: Secure when the request came over HTTPS; true; false
 
     def domain_owners(self) -> dict[str, str]:
         """Default field ownership by domain (SPEC section 4): the system whose data wins."""

@@ -34,6 +34,7 @@ from governance.directory import (
 from governance.errors import AuthenticationError, GovernanceError, PermissionDenied
 from governance.passwords import generate_password, hash_password, verify_password
 from governance.permissions import Action, Actor, Role, actor_by_name, authorize
+from governance.sessions import EndedWhy, end_sessions_of
 from governance.signin import authenticate
 
 __all__ = [
@@ -84,6 +85,7 @@ def disable_user(*, session: Session, actor: Actor, name: str) -> Actor:
     if not user.disabled:
         keep_an_admin(session, user)
         _set(session, user, "disabled", True, by=me, action=UserEvent.DISABLE)
+        end_sessions_of(session, user.name, EndedWhy.DISABLED)
     return actor_of(session, user)
 
 
@@ -107,6 +109,7 @@ def change_role(*, session: Session, actor: Actor, name: str, role: str | Role) 
     if new_role is not Role.ADMIN:
         keep_an_admin(session, user)
     _set(session, user, "role", new_role.value, by=me, action=UserEvent.ROLE)
+    end_sessions_of(session, user.name, EndedWhy.ROLE)
     return actor_of(session, user)
 
 
@@ -241,3 +244,4 @@ def _store_password(session: Session, user: User, password: str, *, by: Actor, a
     record(
         session, actor=by, action=action, object_type="user", object_id=user.name, field="password"
     )
+    end_sessions_of(session, user.name, EndedWhy.PASSWORD)

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.timeutil import iso_z, week_start
+from core.timeutil import week_start
 from governance.exception_store import TABLE
+from governance.labels import RAG_WORDS, kpi_phrase, type_label
 from governance.rules import BY_TYPE
 from governance.targets import Rag, kpi_statuses, load_targets
 from governance.vocabulary import ACTIVE
@@ -59,8 +60,8 @@ def exception_lines(session: Session, week: str, as_of: datetime) -> list[Agenda
         sums.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])
     ):
         title = (
-            f"{kind} ({team}): {acc['open']} open, {acc['new']} new this week, "
-            f"{acc['overdue']} overdue"
+            f"{type_label(kind)} ({team}): {acc['open']:,} open, {acc['new']:,} new this week, "
+            f"{acc['overdue']:,} overdue"
         )
         lines.append(AgendaLine(f"{EXCEPTIONS}:{kind}:{team}", EXCEPTIONS, title, team, acc))
     return lines
@@ -82,8 +83,9 @@ def kpi_lines(session: Session, as_of: datetime) -> list[AgendaLine]:
             continue
         target = status.target
         value = _number(status.value)
-        where = status.week or f"at {iso_z(as_of)}"
-        title = f"{status.metric} {value} ({where}) against target {target.comparator} {_number(target.target)}: {status.status}"
+        where = f"week {status.week}" if status.week else f"snapshot of {as_of:%Y-%m-%d %H:%M} UTC"
+        phrase = kpi_phrase(status.metric, status.value, target.comparator, target.target)
+        title = f"{phrase}, {where}: {RAG_WORDS[status.status.value]}"
         summary = {
             "value": value,
             "week": status.week,

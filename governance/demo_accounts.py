@@ -26,6 +26,7 @@ from governance.directory import (
 from governance.founders import ensure_demo_founder
 from governance.passwords import hash_password, verify_password
 from governance.permissions import Role
+from governance.sessions import forget_sessions_of
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "invgov-demo"
@@ -102,6 +103,7 @@ def remove_demo_accounts(session: Session) -> int:
             object_id=user.name,
             detail="demo account removed",
         )
+        forget_sessions_of(session, user.id)
         session.delete(user)
     session.flush()
     return len(users)

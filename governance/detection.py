@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 from core.db import is_sqlite, read_session, write_session
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
-from governance.batches import active_fingerprints, plan_batches
+from governance.batches import candidate_fingerprints, plan_batches
+from governance.evidence import Evidence, load_evidence
+from governance.folding import fold
 from governance.ownership import field_owners
 from governance.permissions import Action, Actor, authorize
-from governance.reconcile import Reconciled, reconcile, reconcile_batch
+from governance.reconcile import Reconciled, holders, reconcile, reconcile_batch
 from governance.rule_model import ExceptionRule, Found, make_detect_context
 from governance.rules import RULES
 from governance.targets import load_targets
@@ -35,7 +37,7 @@ from metrics.compute import reading
 
 log = logging.getLogger(__name__)
 DETECTION_LOCK = 74_110_005  # PostgreSQL advisory lock key: one detection batch writes at a time
-BATCH = 1000  # findings (or cleared exceptions) written per transaction
+BATCH = 1000  # findings (or exceptions no longer found) written per transaction
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class DetectionReport:
     reopened: int
     cleared: int
     escalated: int
+    verified: int
     skipped: int
     seconds: float
 
@@ -58,7 +61,8 @@ class DetectionReport:
         return (
             f"detection at {self.as_of}: {total} problems found; {self.opened} new, "
             f"{self.seen} still found, {self.reopened} reopened, {self.cleared} cleared "
-            f"by data, {self.escalated} changed severity ({self.seconds:.2f} s)"
+            f"by data, {self.verified} resolutions verified, {self.escalated} changed severity "
+            f"({self.seconds:.2f} s)"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -69,7 +73,7 @@ class DetectionReport:
 def find_all(
     conn: Connection, as_of: datetime, rules: Sequence[ExceptionRule] = RULES
 ) -> dict[ExceptionRule, list[Found]]:
-    """Every rule's findings at as_of, read on one connection."""
+    """Every rule's findings at as_of, read on one connection (folded: one per problem)."""
     ctx = make_detect_context(as_of, load_targets(conn), field_owners(conn))
     findings = {}
     for rule in rules:
@@ -78,7 +82,7 @@ def find_all(
         log.debug(
             "rule %s: %d in %.3f s", rule.type, len(findings[rule]), time.perf_counter() - started
         )
-    return findings
+    return fold(findings)
 
 
 def _serialize(session: Session) -> None:
@@ -94,9 +98,12 @@ def _apply(
     by: str,
     trigger: str,
     started: float,
+    evidence: Evidence | None = None,
 ) -> DetectionReport:
     _serialize(session)
-    outcome: Reconciled = reconcile(session, findings, as_of=as_of, trigger=trigger)
+    outcome: Reconciled = reconcile(
+        session, findings, as_of=as_of, trigger=trigger, evidence=evidence
+    )
     return _report(session, findings, outcome, as_of, by, trigger, started)
 
 
@@ -117,6 +124,7 @@ def _report(
         reopened=outcome.reopened,
         cleared=outcome.cleared,
         escalated=outcome.escalated,
+        verified=outcome.verified,
         skipped=outcome.skipped,
         seconds=round(time.perf_counter() - started, 3),
     )
@@ -138,7 +146,7 @@ def detect(
     actor: Actor | None = None,
     trigger: str | None = None,
 ) -> DetectionReport:
-    """Detect at as_of (default now): read outside the write lock, then write in one transaction.
+    """Detect at as_of (default now): read outside the write lock, then write in short batches.
 
     With an actor, the run is checked (run detection: stewards and admins) and named after them;
     without one it is the system's (after an import, or the operator's CLI without --user).
@@ -150,17 +158,22 @@ def detect(
             authorize(session, actor, Action.RUN_DETECTION)
     with reading(engine) as conn:
         findings = find_all(conn, moment)
-        active = active_fingerprints(conn, list(findings))
+        evidence = load_evidence(conn)  # the imports behind these findings (same snapshot)
+        candidates = candidate_fingerprints(conn, list(findings))
+    held = holders(findings)
     by = SYSTEM
     reason = trigger or "run by the system"
     outcome = Reconciled()
-    for batch in plan_batches(findings, active, BATCH):
+    for batch in plan_batches(findings, candidates, BATCH):
         with write_session(engine) as session:
             if actor is not None:  # checked again in every write: a role may change meanwhile
                 by = authorize(session, actor, Action.RUN_DETECTION).name
                 reason = trigger or f"run by {by}"
             _serialize(session)
-            outcome.merge(reconcile_batch(session, [batch], as_of=moment, trigger=reason))
+            step = reconcile_batch(
+                session, [batch], as_of=moment, trigger=reason, evidence=evidence, held=held
+            )
+            outcome.merge(step)
     with write_session(engine) as session:
         if actor is not None:
             by = authorize(session, actor, Action.RUN_DETECTION).name

@@ -6,7 +6,14 @@ class GovernanceError(Exception):
 
 
 class PermissionDenied(GovernanceError):
-    """The actor's role (or team, or authorship) does not allow the action."""
+    """The actor's role (or team, or authorship) does not allow the action.
+
+    `advice` says, in plain words for a page, what the person may do instead.
+    """
+
+    def __init__(self, message: str, advice: str | None = None) -> None:
+        super().__init__(message)
+        self.advice = advice
 
 
 class AuthenticationError(GovernanceError):
@@ -26,3 +33,14 @@ class ConflictError(GovernanceError):
     def __init__(self, message: str, current: dict[str, object]) -> None:
         super().__init__(message)
         self.current = current
+
+
+class UnreviewedLines(GovernanceError):
+    """A review was asked to close with agenda lines nobody marked reviewed; `lines` names them.
+
+    Closing anyway is a deliberate choice (`allow_unreviewed=True`, CLI `--allow-unreviewed`).
+    """
+
+    def __init__(self, message: str, lines: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.lines = lines

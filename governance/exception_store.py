@@ -40,6 +40,7 @@ PUBLIC_FIELDS = (
     "resolution_note",
     "reopen_count",
     "cleared_by_data",
+    "verification",
     "version",
 )
 # The fields whose changes are audited. The derived ones (acknowledged_at, resolved_at,
@@ -54,6 +55,7 @@ AUDITED_FIELDS = (
     "resolution_reason",
     "resolution_note",
     "reopen_count",
+    "verification",
 )
 
 

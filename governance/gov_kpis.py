@@ -1,7 +1,8 @@
 """Governance KPIs (`review kpis --json`): review completion, exception aging, time to acknowledge and resolve, reopen rate.
 
 - review_completion: agenda lines of exceptions reviewed / exception lines of the week's review
-  (num: reviewed lines, n: lines); review_completion_exceptions weighs each line by its open count.
+  (num: reviewed lines, n: lines; governance.completion defines it for every place that shows it);
+  review_completion_exceptions weighs each line by its open count.
 - exception_age_mean_days, exception_age_median_days: age at as_of of active exceptions
   (as_of − first_seen_at, in days; n: active exceptions).
 - mean_time_to_acknowledge_hours: acknowledged_at − opened_at over exceptions acknowledged
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.schema import Review
+from governance.completion import EXCEPTION_LINES, completion
 from governance.exception_store import TABLE
 from governance.review_read import items_of
 from governance.vocabulary import ACTIVE, CLOSED, Status
@@ -47,14 +49,13 @@ def _share(kpi: str, num: int, n: int) -> dict[str, Any]:
 def review_completion(session: Session, week: str) -> list[dict[str, Any]]:
     """Review completion of a week's review (both rows null-valued when it has no review)."""
     review = session.scalars(select(Review).where(Review.week == week)).first()
-    lines = (
-        [] if review is None else [i for i in items_of(session, review) if i.kind == "exceptions"]
-    )
-    reviewed = [line for line in lines if line.reviewed]
+    items = [] if review is None else items_of(session, review)
+    done = completion(items)
+    lines = [i for i in items if i.kind == EXCEPTION_LINES]
     weight = [int((line.summary or {}).get("open", 0)) for line in lines]
-    reviewed_weight = [int((line.summary or {}).get("open", 0)) for line in reviewed]
+    reviewed_weight = [int((line.summary or {}).get("open", 0)) for line in lines if line.reviewed]
     return [
-        _share("review_completion", len(reviewed), len(lines)),
+        _share("review_completion", done.reviewed, done.lines),
         _share("review_completion_exceptions", sum(reviewed_weight), sum(weight)),
     ]
 

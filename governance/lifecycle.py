@@ -2,7 +2,8 @@
 
 A person moves an exception along TRANSITIONS with the Action its verb needs (owners only on
 their own team's exceptions); resolving and won't-fix need a reason from the taxonomy and a note.
-Reopening is detection's alone: resolved means fixed, and the data is the judge.
+Each closing is kept in exception_resolutions; a resolution waits for new evidence
+(governance.evidence). Reopening is detection's alone: resolved means fixed, and the data is the judge.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.schema import ExceptionComment
+from core.schema import ExceptionComment, ExceptionResolution
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
 from governance.errors import GovernanceError
+from governance.evidence import Outcome, newest_import_id
 from governance.exception_store import TABLE, change, conflict, load, public
+from governance.labels import reason_choices
 from governance.permissions import Action, Actor, authorize
-from governance.vocabulary import Reason, Status, parse_choice
+from governance.vocabulary import AWAITING, Reason, Status, parse_choice
 
 MAX_NOTE = 4000
 
@@ -70,6 +73,23 @@ def allowed_verbs(status: str) -> list[Verb]:
     return [verb for (source, verb) in TRANSITIONS if source == status]
 
 
+def closing_problems(reason: str | None, note: str | None) -> list[str]:
+    """What is missing or wrong in a closing's reason and note, in plain words for a page (empty:
+    fine). The governance check itself (`_closing`) names the reason ids, as the CLI takes them."""
+    problems = []
+    try:
+        Reason(str(reason or "").strip().lower())
+    except ValueError:
+        given = f" ({reason!r} is not one)" if (reason or "").strip() else ""
+        problems.append(f"Choose a reason{given}: {reason_choices()}.")
+    text = (note or "").strip()
+    if not text:
+        problems.append("Write a note: say what was done, or why it stays.")
+    elif len(text) > MAX_NOTE:
+        problems.append(f"A note has at most {MAX_NOTE:,} characters.")
+    return problems
+
+
 def _closing(reason: str | None, note: str | None) -> dict[str, Any]:
     chosen = parse_choice(Reason, reason or "", "reason")
     text = (note or "").strip()
@@ -89,7 +109,25 @@ def _values(
         values["acknowledged_at"] = now
     if target in (Status.RESOLVED, Status.WONT_FIX):
         values.update(resolved_at=now, resolved_by=me.name, cleared_by_data=False)
+        values["verification"] = AWAITING if target is Status.RESOLVED else None
     return values
+
+
+def _keep_closing(session: Session, state: dict[str, Any]) -> None:
+    """Keep a person's closing in the history, with the newest import it must be judged after."""
+    session.add(
+        ExceptionResolution(
+            exception_id=state["id"],
+            status=state["status"],
+            resolved_by=state["resolved_by"],
+            resolved_at=state["resolved_at"],
+            reason=state["resolution_reason"],
+            note=state["resolution_note"],
+            after_import_id=newest_import_id(session),
+            outcome=Outcome.AWAITING if state["status"] == Status.RESOLVED else Outcome.STANDING,
+        )
+    )
+    session.flush()
 
 
 def transition(
@@ -119,7 +157,10 @@ def transition(
     extra = _closing(reason, note) if rule.needs_reason else {}
     values = _values(row, target, me, extra)
     action = f"exception.{chosen.value}"
-    return public(change(session, row, values, actor=me, action=action, seen_version=seen_version))
+    state = change(session, row, values, actor=me, action=action, seen_version=seen_version)
+    if rule.needs_reason:
+        _keep_closing(session, state)
+    return public(state)
 
 
 def acknowledge(

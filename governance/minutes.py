@@ -1,4 +1,4 @@
-"""Minutes of a weekly review in Markdown and CSV: every agenda item with its decision."""
+"""Minutes of a weekly review in Markdown and CSV: every agenda item with its decision, in plain words."""
 
 from __future__ import annotations
 
@@ -7,23 +7,25 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-CSV_COLUMNS = (
-    "week",
-    "position",
-    "key",
-    "kind",
-    "team",
-    "title",
-    "open",
-    "new",
-    "overdue",
-    "reviewed",
-    "decision",
-    "next_action",
-    "due_date",
-    "recorded_by",
-    "recorded_at",
-)
+from governance.completion import completion
+
+# CSV column -> the agenda item's field (or a computed one: week, section, open, new, overdue).
+CSV_COLUMNS = {
+    "week": "week",
+    "#": "position",
+    "section": "section",
+    "team": "team",
+    "item": "title",
+    "open": "open",
+    "new this week": "new",
+    "overdue": "overdue",
+    "reviewed": "reviewed",
+    "decision": "decision",
+    "next action": "next_action",
+    "due": "due_date",
+    "recorded by": "recorded_by",
+    "recorded at (UTC)": "recorded_at",
+}
 # A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP "CSV Injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NO_DECISION = "(no decision recorded)"
@@ -35,12 +37,6 @@ def _cell(value: Any) -> str:
     if value is None or value == "":
         return "-"
     return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def _completion(items: list[Mapping[str, Any]]) -> str:
-    reviewed = sum(1 for item in items if item["reviewed"])
-    share = f"{100 * reviewed / len(items):.0f} %" if items else "-"
-    return f"{reviewed} of {len(items)} agenda items reviewed ({share})"
 
 
 def _state(review: Mapping[str, Any]) -> str:
@@ -57,7 +53,7 @@ def render_markdown(review: Mapping[str, Any]) -> str:
         f"# Weekly exception review {review['week']}",
         "",
         f"- Status: {_state(review)}",
-        f"- Completion: {_completion(items)}",
+        f"- Review completion: {completion(items).text()}",
     ]
     for kind, heading in SECTIONS:
         chosen = [item for item in items if item["kind"] == kind]
@@ -93,16 +89,18 @@ def render_csv(review: Mapping[str, Any]) -> str:
     """The minutes as CSV: one row per agenda item (formula-injection safe)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(list(CSV_COLUMNS))
+    sections = dict(SECTIONS)
     for item in review["items"]:
         summary = item.get("summary") or {}
         row = {
             **item,
             "week": review["week"],
+            "section": sections.get(item["kind"], item["kind"]),
             "open": summary.get("open"),
             "new": summary.get("new"),
             "overdue": summary.get("overdue"),
             "reviewed": "yes" if item["reviewed"] else "no",
         }
-        writer.writerow([_safe(row.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([_safe(row.get(field)) for field in CSV_COLUMNS.values()])
     return buffer.getvalue()

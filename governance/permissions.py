@@ -146,6 +146,39 @@ def refusal(
     return None if why is None else prefix + why
 
 
+def _roles_with(permission: Permission) -> str:
+    names = [f"{role.value}s" for role in Role if permission.rule(role) is not Rule.NO]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def advice(
+    actor: Actor, action: Action, *, team: str | None = None, requester: str | None = None
+) -> str | None:
+    """Why the actor may not do this, said with what they may do instead (None when allowed)."""
+    if refusal(actor, action, team=team, requester=requester) is None:
+        return None
+    permission = PERMISSIONS[action]
+    if actor.disabled:
+        return "Your account is disabled, so you cannot change anything: ask an admin."
+    rule = permission.rule(actor.role)
+    if rule is Rule.OWN_TEAM:
+        mine = actor.team or "no team yet"
+        return (
+            f"You can {permission.description} only for your own team ({mine}); this one "
+            f"belongs to {team or 'no team'}. You can still read it and its history: ask someone "
+            f"in {team or 'that team'} to act, or a steward to reassign it to your team."
+        )
+    if rule is Rule.NOT_OWN:
+        return (
+            f"You cannot {permission.description} that you made yourself: another steward or "
+            "an admin decides it."
+        )
+    return (
+        f"As {'an' if actor.role.value[0] in 'aeiou' else 'a'} {actor.role.value} you can read every page and download what it shows; "
+        f"{_roles_with(permission)} can {permission.description}."
+    )
+
+
 def allowed(
     actor: Actor, action: Action, *, team: str | None = None, requester: str | None = None
 ) -> bool:
@@ -160,7 +193,7 @@ def check(
     reason = refusal(actor, action, team=team, requester=requester)
     if reason is not None:
         log.info("refused: %s", reason)
-        raise PermissionDenied(reason)
+        raise PermissionDenied(reason, advice(actor, action, team=team, requester=requester))
 
 
 def may_ever(actor: Actor, action: Action) -> bool:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from core.schema import AuditEntry
+from core.schema import AuditEntry, ExceptionComment, ExceptionResolution
 from core.timeutil import iso_z, utcnow
 from governance.errors import GovernanceError
-from governance.exception_store import TABLE, public
+from governance.exception_store import TABLE, load, public
+from governance.labels import reason_label, status_label
 from governance.rules import BY_TYPE
 from governance.vocabulary import ACTIVE, Severity, Status
 
@@ -125,3 +127,60 @@ def history(session: Session, exception_id: int) -> list[dict[str, Any]]:
         }
         for e in session.scalars(query)
     ]
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A person's closing of an exception and what the data said afterwards (JSON-ready)."""
+
+    status: str
+    resolved_by: str
+    resolved_at: str
+    reason: str
+    reason_label: str
+    note: str
+    outcome: str  # awaiting, verified, reopened, standing
+    settled_at: str | None
+    evidence_import_id: int | None
+    evidence_file: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return asdict(self)
+
+
+def resolutions(session: Session, exception_id: int) -> list[Closing]:
+    """Every closing by a person of an exception, oldest first (reason, note, outcome, evidence)."""
+    table = ExceptionResolution.__table__
+    query = select(table).where(table.c.exception_id == int(exception_id)).order_by(table.c.id)
+    return [
+        Closing(
+            status=row["status"],
+            resolved_by=row["resolved_by"],
+            resolved_at=iso_z(row["resolved_at"]),
+            reason=row["reason"],
+            reason_label=reason_label(row["reason"]),
+            note=row["note"],
+            outcome=row["outcome"],
+            settled_at=iso_z(row["settled_at"]) if row["settled_at"] else None,
+            evidence_import_id=row["evidence_import_id"],
+            evidence_file=row["evidence_file"],
+        )
+        for row in session.execute(query).mappings()
+    ]
+
+
+def detail(session: Session, exception_id: int) -> dict[str, Any]:
+    """One exception as `exceptions show` and the pages show it: its state in words, history,
+    comments and every closing by a person with its reason, note and outcome."""
+    row = load(session, exception_id)
+    view = public(row)
+    view["state"] = status_label(row["status"], row["verification"], row["cleared_by_data"])
+    view["resolutions"] = [c.as_dict() for c in resolutions(session, exception_id)]
+    view["history"] = history(session, exception_id)
+    comments = select(ExceptionComment).where(ExceptionComment.exception_id == int(exception_id))
+    view["comments"] = [
+        {"id": c.id, "author": c.author, "at": iso_z(c.at), "body": c.body}
+        for c in session.scalars(comments.order_by(ExceptionComment.id))
+    ]
+    return view

@@ -1,10 +1,14 @@
 """Turning what detection found into exceptions: open new ones, clear fixed ones, reopen recurring ones.
 
 Judged per (type, fingerprint): a problem still found updates last_seen_at (and its facts) of the
-same exception; an active exception no longer found is resolved as "cleared by data"; a resolved
-one found again reopens (reopen count + 1). A won't-fix, and a person's resolution of a historical
-rule, stay closed unless severity rises or a material fact changes. Every change of state is audited
-(actor "system"); observations (last_seen_at, facts) are not.
+same exception; an active exception no longer found is resolved as "cleared by data"; one cleared
+by data and found again reopens (reopen count + 1). A person's resolution waits for new evidence
+(governance.evidence): until an import of an entity the rule reads commits after it, it stays
+resolved, awaiting verification; then a problem still found reopens it (the resolution stays in
+exception_resolutions with the file that showed it again) and one no longer found verifies it.
+A won't-fix, and a person's resolution of a historical rule, stay closed unless severity rises or
+a material fact changes. Every change of state is audited (actor "system"); observations
+(last_seen_at, facts) are not.
 """
 
 from __future__ import annotations
@@ -18,16 +22,28 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.schema import ExceptionResolution
 from core.timeutil import iso_z
 from governance.audit import record_many
-from governance.batches import Batch, active_fingerprints
+from governance.batches import Batch, candidate_fingerprints
+from governance.evidence import Evidence, ImportSeen, Outcome, load_evidence
 from governance.exception_store import AUDITED_FIELDS, TABLE
+from governance.labels import reason_label, type_label
 from governance.ownership import routing_table, sla_hours
 from governance.rule_model import ExceptionRule, Found
-from governance.vocabulary import ACTIVE, CLEARED_BY_DATA, SYSTEM, Severity, Status
+from governance.vocabulary import (
+    ACTIVE,
+    AWAITING,
+    CLEARED_BY_DATA,
+    SYSTEM,
+    VERIFIED,
+    Severity,
+    Status,
+)
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+RESOLUTIONS = ExceptionResolution.__table__
 
 
 @dataclass
@@ -39,6 +55,7 @@ class Reconciled:
     reopened: int = 0
     cleared: int = 0
     escalated: int = 0
+    verified: int = 0
     skipped: int = 0  # changed by a person meanwhile: judged again at the next run
     audit: list[dict[str, Any]] = field(default_factory=list)
 
@@ -49,40 +66,102 @@ class Reconciled:
         self.reopened += other.reopened
         self.cleared += other.cleared
         self.escalated += other.escalated
+        self.verified += other.verified
         self.skipped += other.skipped
 
 
 @dataclass(frozen=True)
 class Judge:
-    """What reconciliation needs besides the rows: the instant, SLAs, routing, the trigger."""
+    """What reconciliation needs besides the rows: instant, SLAs, routing, trigger, evidence."""
 
     as_of: datetime
     sla: Mapping[Severity, int]
     routing: Mapping[str, str]
     trigger: str
+    evidence: Evidence = field(default_factory=Evidence)
+    closings: Mapping[int, dict[str, Any]] = field(default_factory=dict)  # exception id -> closing
+    holders: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (type, fp) -> holder
 
     def due(self, severity: Severity, start: datetime) -> datetime:
         """The due date of an exception of this severity opened at `start`."""
         return start + timedelta(hours=self.sla[severity])
 
+    def new_evidence(self, rule: ExceptionRule, row: Mapping[str, Any]) -> ImportSeen | None:
+        """The newest import of what the rule reads committed after the person closed it."""
+        closing = self.closings.get(row["id"], {})
+        return self.evidence.since(
+            rule.reads,
+            after_import_id=closing.get("after_import_id"),
+            resolved_at=closing.get("resolved_at", row["resolved_at"]),
+        )
+
+
+def _open_closings(session: Session) -> dict[int, dict[str, Any]]:
+    """The latest awaiting or standing closing by a person, per exception."""
+    query = (
+        select(RESOLUTIONS)
+        .where(RESOLUTIONS.c.outcome.in_([Outcome.AWAITING, Outcome.STANDING]))
+        .order_by(RESOLUTIONS.c.id)
+    )
+    return {row["exception_id"]: dict(row) for row in session.execute(query).mappings()}
+
+
+def holders(found: Mapping[ExceptionRule, list[Found]]) -> dict[tuple[str, str], str]:
+    """(folded type, fingerprint) -> the type that holds the problem now (rule `folds`)."""
+    return {
+        (folded, instance.fingerprint): rule.type
+        for rule, instances in found.items()
+        for folded in rule.folds
+        for instance in instances
+    }
+
 
 def reconcile(
-    session: Session, found: Mapping[ExceptionRule, list[Found]], *, as_of: datetime, trigger: str
+    session: Session,
+    found: Mapping[ExceptionRule, list[Found]],
+    *,
+    as_of: datetime,
+    trigger: str,
+    evidence: Evidence | None = None,
 ) -> Reconciled:
-    """Apply one run's findings for the given rules; the caller owns the transaction."""
-    active = active_fingerprints(session.connection(), list(found))
+    """Apply one run's findings for the given rules in one write; the caller owns the transaction.
+
+    `evidence`: the imports read with the findings (same snapshot); read here when not given.
+    """
+    candidates = candidate_fingerprints(session.connection(), list(found))
     batches = [
-        Batch(rule, tuple(instances), tuple(active.get(rule.type, ())))
+        Batch(rule, tuple(instances), tuple(candidates.get(rule.type, ())))
         for rule, instances in found.items()
     ]
-    return reconcile_batch(session, batches, as_of=as_of, trigger=trigger)
+    return reconcile_batch(
+        session, batches, as_of=as_of, trigger=trigger, evidence=evidence, held=holders(found)
+    )
 
 
 def reconcile_batch(
-    session: Session, batches: Iterable[Batch], *, as_of: datetime, trigger: str
+    session: Session,
+    batches: Iterable[Batch],
+    *,
+    as_of: datetime,
+    trigger: str,
+    evidence: Evidence | None = None,
+    held: Mapping[tuple[str, str], str] | None = None,
 ) -> Reconciled:
-    """Apply some findings (and clear some gone problems) against the rows stored now."""
-    judge = Judge(as_of, sla_hours(session), routing_table(session), trigger)
+    """Apply some findings (and judge some stored exceptions not found) against the rows stored now.
+
+    `held`: the folding map of the whole run (`holders` of every finding), so a batch knows which
+    folded problems another rule holds.
+    """
+    seen = evidence if evidence is not None else load_evidence(session.connection())
+    judge = Judge(
+        as_of,
+        sla_hours(session),
+        routing_table(session),
+        trigger,
+        seen,
+        _open_closings(session),
+        dict(held or {}),
+    )
     outcome = Reconciled()
     for batch in batches:
         _reconcile_rule(session, batch, judge, outcome)
@@ -118,8 +197,12 @@ def _reconcile_rule(session: Session, batch: Batch, judge: Judge, out: Reconcile
                 facts.append({"b_id": row["id"], "b_facts": instance.facts})
     for fp in batch.gone:
         row = existing.get(fp)
-        if row is not None and fp not in unique and Status(row["status"]) in ACTIVE:
-            _clear(session, row, judge, out)
+        if row is None or fp in unique:
+            continue
+        if Status(row["status"]) in ACTIVE:
+            _clear(session, rule, row, judge, out)
+        elif row["verification"] == AWAITING:
+            _verify(session, rule, row, judge, out)
     _touch(session, seen, facts, judge)
     out.seen += len(seen)
 
@@ -198,11 +281,17 @@ def _judge_found(
         return True
     rises = new_severity.rank > old_severity.rank
     changed = rule.material_facts(row["facts"]) != rule.material_facts(instance.facts)
+    shown = judge.new_evidence(rule, row)
+    if row["verification"] == AWAITING and not rule.historical:
+        if shown is None:
+            return True  # no new evidence since the person resolved it: it waits
+        _reopen(session, row, instance, judge, _reopen_reason(row, False, False, False), out, shown)
+        return False
     sticks = status == Status.WONT_FIX or (rule.historical and not row["cleared_by_data"])
     if sticks and not rises and not changed:
         return True
     why = _reopen_reason(row, rises, changed, sticks)
-    _reopen(session, row, instance, judge, why, out)
+    _reopen(session, row, instance, judge, why, out, shown)
     return False
 
 
@@ -210,7 +299,10 @@ def _reopen_reason(row: dict[str, Any], rises: bool, changed: bool, sticks: bool
     if not sticks:
         if row["cleared_by_data"]:
             return "found again after it cleared"
-        return f"still found after {row['resolved_by']} resolved it ({row['resolution_reason']})"
+        if row["verification"] == VERIFIED:
+            return f"found again after {row['resolved_by']}'s resolution was verified"
+        reason = reason_label(row["resolution_reason"])
+        return f"still found after {row['resolved_by']} resolved it ({reason})"
     what = "severity rose" if rises else "its facts changed"
     return f"{what} since {row['resolved_by']} closed it as {row['status']}"
 
@@ -252,8 +344,37 @@ def _escalate(
         out.escalated += 1
 
 
+def _settle(
+    session: Session, judge: Judge, row: dict[str, Any], outcome: str, shown: ImportSeen | None
+) -> None:
+    """Record on the person's closing what the data said: verified or reopened, and by which file."""
+    closing = judge.closings.get(row["id"])
+    if closing is None:
+        return
+    session.execute(
+        update(RESOLUTIONS)
+        .where(RESOLUTIONS.c.id == closing["id"])
+        .values(
+            outcome=outcome,
+            settled_at=judge.as_of,
+            evidence_import_id=shown.id if shown else None,
+            evidence_file=shown.file_name if shown else None,
+        )
+    )
+
+
+def _shown_by(shown: ImportSeen | None) -> str:
+    return f"; shown again by {shown.label}" if shown else ""
+
+
 def _reopen(
-    session: Session, row: dict[str, Any], instance: Found, judge: Judge, why: str, out: Reconciled
+    session: Session,
+    row: dict[str, Any],
+    instance: Found,
+    judge: Judge,
+    why: str,
+    out: Reconciled,
+    shown: ImportSeen | None = None,
 ) -> None:
     values = {
         "status": Status.OPEN.value,
@@ -269,24 +390,50 @@ def _reopen(
         "resolution_reason": None,
         "resolution_note": None,
         "cleared_by_data": False,
+        "verification": None,
         "reopen_count": row["reopen_count"] + 1,
     }
     if _state_update(session, row, values, out):
-        _audit_changes(out, row, values, "exception.reopen", f"reopened: {why}; {judge.trigger}")
+        detail = f"reopened: {why}{_shown_by(shown)}; {judge.trigger}"
+        _audit_changes(out, row, values, "exception.reopen", detail)
+        _settle(session, judge, row, Outcome.REOPENED, shown)
         out.reopened += 1
 
 
-def _clear(session: Session, row: dict[str, Any], judge: Judge, out: Reconciled) -> None:
+def _verify(
+    session: Session, rule: ExceptionRule, row: dict[str, Any], judge: Judge, out: Reconciled
+) -> None:
+    """A person's resolution no longer found once new evidence arrived: verified."""
+    shown = judge.new_evidence(rule, row)
+    if shown is None:
+        return
+    values = {"verification": VERIFIED}
+    if _state_update(session, row, values, out):
+        detail = f"verified: no longer found after {shown.label}; {judge.trigger}"
+        _audit_changes(out, row, values, "exception.verify", detail)
+        _settle(session, judge, row, Outcome.VERIFIED, shown)
+        out.verified += 1
+
+
+def _clear(
+    session: Session, rule: ExceptionRule, row: dict[str, Any], judge: Judge, out: Reconciled
+) -> None:
+    holder = judge.holders.get((rule.type, row["fingerprint"]))
+    note = f"no longer found at {iso_z(judge.as_of)}"
+    if holder is not None:
+        note = f"folded into the {type_label(holder).lower()} exception of the same entity"
     values = {
         "status": Status.RESOLVED.value,
         "resolved_at": judge.as_of,
         "resolved_by": SYSTEM,
         "resolution_reason": CLEARED_BY_DATA,
-        "resolution_note": f"no longer found at {iso_z(judge.as_of)}",
+        "resolution_note": note,
         "cleared_by_data": True,
     }
     if _state_update(session, row, values, out):
-        _audit_changes(out, row, values, "exception.clear", f"cleared by data; {judge.trigger}")
+        _audit_changes(
+            out, row, values, "exception.clear", f"cleared by data ({note}); {judge.trigger}"
+        )
         out.cleared += 1
 
 

@@ -2,7 +2,9 @@
 
 Opening builds the agenda (governance.agenda) and stores one item per line; `refresh_agenda`
 adds lines that appeared since and updates counts. Owners record decisions on their own team's
-lines, stewards and admins on any. Closing freezes the minutes (Markdown and CSV) for good.
+lines, stewards and admins on any; a line is reviewed only when the person says so. Closing
+freezes the minutes (Markdown and CSV) for good; with lines not reviewed it is refused, naming
+them, unless the closer confirms (`allow_unreviewed`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from core.schema import Review, ReviewItem
 from core.timeutil import iso_z, utcnow
 from governance.agenda import build_agenda
 from governance.audit import record
-from governance.errors import ConflictError, GovernanceError, NotFound
+from governance.completion import unreviewed
+from governance.errors import ConflictError, GovernanceError, NotFound, UnreviewedLines
 from governance.minutes import render_csv, render_markdown
 from governance.permissions import Action, Actor, authorize
 from governance.review_read import (
@@ -65,7 +68,7 @@ def _sync_agenda(session: Session, review: Review, by: Actor) -> int:
             object_type="review",
             object_id=review.week,
             field="item",
-            new=line.key,
+            new=f"#{position} {line.title}",
         )
         added += 1
     session.flush()
@@ -147,14 +150,15 @@ def record_decision(
     reviewed: bool = True,
     seen_version: int | None = None,
 ) -> dict[str, Any]:
-    """Record that an agenda line was reviewed, with its decision, next action and due date."""
+    """Record an agenda line's decision, next action and due date, and whether it was reviewed
+    (only what the person says: a decision alone does not mark it reviewed)."""
     review = require_review(session, week)
     item = _item(session, review, key)
     me = authorize(session, actor, Action.RECORD_REVIEW_DECISION, team=item.team)
     if review.status != ReviewStatus.OPEN:
         raise GovernanceError(f"the review of {review.week} is closed: its minutes are frozen")
     values = {
-        "reviewed": bool(reviewed or decision),
+        "reviewed": bool(reviewed),
         "decision": _text(decision, "decision"),
         "next_action": _text(next_action, "next action"),
         "due_date": _due(due_date),
@@ -226,16 +230,39 @@ def _freeze(
         )
 
 
+def unreviewed_lines_text(lines: list[dict[str, Any]]) -> str:
+    """The agenda lines not reviewed, named: `#2 Stock discrepancy (inventory control): …`."""
+    return "; ".join(f"#{line['position']} {line['title']}" for line in lines)
+
+
 def close_review(
-    *, session: Session, actor: Actor, week: str, seen_version: int | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    week: str,
+    seen_version: int | None = None,
+    allow_unreviewed: bool = False,
 ) -> dict[str, Any]:
-    """Close the review: the minutes (Markdown and CSV) are rendered and frozen."""
+    """Close the review: the minutes (Markdown and CSV) are rendered and frozen.
+
+    With agenda lines not reviewed it raises UnreviewedLines naming them, unless
+    `allow_unreviewed` (the closer confirmed); the audit row then says how many were left.
+    """
     me = authorize(session, actor, Action.CLOSE_REVIEW)
     review = _open_review_row(session, week)
     based_on = review.version if seen_version is None else int(seen_version)
+    current = review_view(session, review)
+    left = unreviewed(current["items"])
+    if left and not allow_unreviewed:
+        raise UnreviewedLines(
+            f"{len(left)} of {len(current['items'])} agenda lines of {review.week} are not "
+            f"reviewed: {unreviewed_lines_text(left)}. Record them, or close anyway "
+            "(in the CLI: --allow-unreviewed)",
+            left,
+        )
     now = utcnow()
     closed = {"status": ReviewStatus.CLOSED.value, "closed_by": me.name, "closed_at": iso_z(now)}
-    view = {**review_view(session, review), **closed, "version": based_on + 1}
+    view = {**current, **closed, "version": based_on + 1}
     _freeze(session, review, view, based_on, now)
     record(
         session,
@@ -246,7 +273,7 @@ def close_review(
         field="status",
         old=ReviewStatus.OPEN.value,
         new=ReviewStatus.CLOSED.value,
-        detail=f"minutes frozen: {len(view['items'])} agenda items",
+        detail=f"minutes frozen: {len(view['items'])} agenda items, {len(left)} not reviewed",
     )
     session.expire(review)
     return view

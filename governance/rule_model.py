@@ -108,6 +108,12 @@ Finder = Callable[[Connection, DetectContext], Iterable[Found]]
 class ExceptionRule:
     """One row of SPEC section 4's rule table, declared once.
 
+    `reads`: the canonical entities (SPEC section 2 names without `.csv`) the rule's finder reads.
+    A person's resolution waits for an import of one of them committed after it: only such a
+    file is new evidence (SPEC section 4). Every rule declares at least one.
+    `folds`: types of less severe rules describing the same problem; where one of them is found
+    with the same fingerprint values as this rule, it is folded into this rule's exception (its
+    facts added) instead of becoming a second exception.
     `historical`: the problem is a past event the data cannot undo (a quarantined file, a week's
     failure spike), so a person's resolution stands unless a `material` fact changes.
     `material`: facts whose change reopens a won't-fix (besides a rise in severity).
@@ -120,6 +126,8 @@ class ExceptionRule:
     facts: tuple[str, ...]
     severity: str  # how severity is chosen, as documented
     find: Finder
+    reads: tuple[str, ...] = field(default=())
+    folds: tuple[str, ...] = field(default=())
     historical: bool = False
     material: tuple[str, ...] = field(default=())
 

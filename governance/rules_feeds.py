@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from core.schema import ImportRun, QuarantinedRow
+from core.schema import CANONICAL_TABLES, ImportRun, QuarantinedRow
 from core.timeutil import week_label
 from governance.rule_model import DetectContext, ExceptionRule, Found
 from governance.targets import Rag, latest_complete_week
@@ -22,6 +22,7 @@ FAILURE_RATE = "integration_failure_rate"
 BASELINE_WEEKS = 4
 SPIKE_FACTOR = 2
 SAMPLE_LINES = 3
+CANONICAL_ENTITIES = tuple(CANONICAL_TABLES)  # a file of any entity may quarantine rows
 
 
 def _spikes(conn: Connection, ctx: DetectContext) -> Iterator[Found]:
@@ -133,6 +134,7 @@ INTEGRATION_FAILURE_SPIKE = ExceptionRule(
     ),
     "high",
     _spikes,
+    reads=("integration_events",),
     historical=True,
     material=("failed",),
 )
@@ -145,6 +147,7 @@ QUARANTINED_ROWS = ExceptionRule(
     ("file_sha256", "file_name", "entity", "source", "rows", "first_lines", "import_run_id"),
     "medium",
     _quarantined,
+    reads=CANONICAL_ENTITIES,
     historical=True,
     material=("rows",),
 )

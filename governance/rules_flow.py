@@ -67,6 +67,7 @@ STALLED_ORDER = ExceptionRule(
     ("order_id", "channel", "placed_at", "ordered", "shipped"),
     f"medium; high after {STALLED_HIGH_AFTER_DAYS} days",
     _stalled,
+    reads=("orders", "order_lines", "shipments"),
 )
 RETURN_LAG_BREACH = ExceptionRule(
     "return_lag_breach",
@@ -76,6 +77,7 @@ RETURN_LAG_BREACH = ExceptionRule(
     (*RETURN_FACTS, "limit_hours"),
     "medium",
     _lag_breaches,
+    reads=("returns",),
 )
 BLACK_HOLE_RETURN = ExceptionRule(
     "black_hole_return",
@@ -85,4 +87,6 @@ BLACK_HOLE_RETURN = ExceptionRule(
     (*RETURN_FACTS, "refunded_at"),
     "high",
     _black_holes,
+    reads=("returns",),
+    folds=("return_lag_breach",),
 )

@@ -102,6 +102,7 @@ MISSING_SKU = ExceptionRule(
     ("system", "source_key", "kind", "title", "barcode", "file_name", "last_seen_at"),
     "medium",
     _missing_sku,
+    reads=("items", "stock_levels"),
 )
 DUPLICATE_BARCODE = ExceptionRule(
     "duplicate_barcode",
@@ -111,6 +112,7 @@ DUPLICATE_BARCODE = ExceptionRule(
     ("barcode", "skus", "count"),
     "medium",
     _duplicates,
+    reads=("items",),
     material=("skus",),
 )
 INVALID_BARCODE = ExceptionRule(
@@ -121,6 +123,7 @@ INVALID_BARCODE = ExceptionRule(
     (*ITEM_FACTS, "barcode"),
     "low",
     _invalid,
+    reads=("items",),
     material=("barcode",),
 )
 MISSING_ATTRIBUTES = ExceptionRule(
@@ -131,6 +134,7 @@ MISSING_ATTRIBUTES = ExceptionRule(
     (*ITEM_FACTS, "missing"),
     "low",
     _missing_attributes,
+    reads=("items",),
     material=("missing",),
 )
 UNAPPROVED_ACTIVE_SKU = ExceptionRule(
@@ -141,6 +145,7 @@ UNAPPROVED_ACTIVE_SKU = ExceptionRule(
     (*ITEM_FACTS, "created_at"),
     "medium",
     _unapproved,
+    reads=("items",),
 )
 FIELD_OWNERSHIP_CONFLICT = ExceptionRule(
     "field_ownership_conflict",
@@ -150,5 +155,6 @@ FIELD_OWNERSHIP_CONFLICT = ExceptionRule(
     ("sku", "field", "system", "proposed_value", "current_value", "owner_system", "held_since"),
     "medium",
     _ownership_conflicts,
+    reads=("items",),
     material=("proposed_value",),
 )

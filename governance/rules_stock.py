@@ -84,6 +84,7 @@ STOCK_DISCREPANCY = ExceptionRule(
     ("system", "location", "sku", "system_qty", "book_system", "book_qty", "difference"),
     "high if the system shows more than the book (oversell), else medium",
     _discrepancies,
+    reads=("stock_levels", "sku_mappings", "items"),
 )
 UNMAPPED_SYSTEM_SKU = ExceptionRule(
     "unmapped_system_sku",
@@ -93,6 +94,7 @@ UNMAPPED_SYSTEM_SKU = ExceptionRule(
     ("system", "system_sku", "stock_rows", "last_as_of", "suggested_sku", "suggestion_method"),
     "medium",
     _unmapped,
+    reads=("stock_levels", "sku_mappings", "items"),
 )
 ACCURACY_BELOW_TARGET = ExceptionRule(
     "accuracy_below_target",
@@ -102,5 +104,6 @@ ACCURACY_BELOW_TARGET = ExceptionRule(
     ("location", "accuracy", "accurate_counts", "counts", "target", "weeks"),
     "high",
     _accuracy,
+    reads=("cycle_counts", "items"),
 )
 RULES = (STOCK_DISCREPANCY, UNMAPPED_SYSTEM_SKU, ACCURACY_BELOW_TARGET)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.schema import Item, SkuRequest
 from core.settings import get_settings
+from governance.labels import naming_rule_text
 from metrics.sku_checks import filled, is_gtin, missing_attributes
 
 ITEM_FIELDS = (
@@ -151,7 +152,7 @@ def validate_new_sku(session: Session, sku: str, raw: Mapping[str, Any]) -> list
             Issue(
                 "sku",
                 "naming_convention",
-                f"SKU {sku!r} does not match the naming pattern {pattern}",
+                f"SKU {sku!r} does not follow the SKU naming rule: {naming_rule_text(pattern)}",
             )
         )
     if sku and session.get(Item, sku) is not None:

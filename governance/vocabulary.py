@@ -61,6 +61,8 @@ class Reason(StrEnum):
 
 
 CLEARED_BY_DATA = "cleared_by_data"  # the resolution reason detection writes
+# exceptions.verification of a person's resolution: waiting for new evidence, then verified by it.
+AWAITING, VERIFIED = "awaiting", "verified"
 
 # SPEC section 4: default routing by domain (stewards edit it; stored rows override these).
 DEFAULT_ROUTING: dict[Domain, str] = {

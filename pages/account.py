@@ -8,8 +8,9 @@ from core.db import DatabaseBusy, write_session
 from governance.accounts import change_own_password
 from governance.errors import GovernanceError
 from ui import data, frame
-from ui.auth import require
+from ui.auth import require, sign_out
 from ui.gov_actions import BUSY
+from ui.web_session import sentence
 
 actor = require("account")
 
@@ -35,8 +36,13 @@ if submitted:
                     session=session, actor=actor, current_password=current, new_password=new
                 )
         except GovernanceError as refused:
-            st.error(str(refused))
+            st.error(sentence(str(refused)))
         except DatabaseBusy:
             st.error(BUSY)
         else:
-            st.success("Password changed.")
+            st.success(
+                "Password changed. Every session of yours has ended, this one too: sign in again "
+                "with the new password.",
+                icon=":material/lock_reset:",
+            )
+            st.button("Sign in again", type="primary", on_click=sign_out, key="account.again")

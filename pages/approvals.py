@@ -13,7 +13,6 @@ SLOT = "approvals"
 frame.page_context()
 st.title("SKU approvals")
 st.caption("Nothing goes live until a steward or admin other than the requester approves it.")
-gov_actions.show_outcome(SLOT)
 pending, request, imported, suggestions, decided = st.tabs(
     [
         "Pending requests",
@@ -23,13 +22,18 @@ pending, request, imported, suggestions, decided = st.tabs(
         "Decided",
     ]
 )
+# Each section's actions report right under it (its own outcome slot), where the person acted.
 with pending:
-    approval_views.pending_section(actor, SLOT)
+    approval_views.pending_section(actor, f"{SLOT}.pending")
+    gov_actions.show_outcome(f"{SLOT}.pending")
 with request:
-    approval_views.request_section(actor, SLOT)
+    approval_views.request_section(actor, f"{SLOT}.request")
+    gov_actions.show_outcome(f"{SLOT}.request")
 with imported:
-    approval_views.imported_section(actor, SLOT)
+    approval_views.imported_section(actor, f"{SLOT}.imported")
+    gov_actions.show_outcome(f"{SLOT}.imported")
 with suggestions:
-    approval_views.mappings_section(actor, SLOT)
+    approval_views.mappings_section(actor, f"{SLOT}.mappings")
+    gov_actions.show_outcome(f"{SLOT}.mappings")
 with decided:
     approval_views.decided_section()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from governance import queue
-from ui import exception_detail, exception_filters, exception_views, frame, gov_actions, gov_reads
+from ui import exception_detail, exception_filters, exception_views, frame, gov_reads
 from ui import gov_format as fmt
 from ui.auth import require
 from ui.download import csv_download
@@ -22,7 +22,6 @@ listed = gov_reads.exceptions(status=wanted.statuses or None, team=wanted.team, 
 rows = [row for row in listed if exception_filters.matches(row, wanted)]
 lines = queue.group_lines(rows)
 st.caption(f"{len(rows):,} exception(s) in {len(lines)} line(s). Times in UTC.")
-gov_actions.show_outcome(PREFIX)
 if not rows:
     st.info("No exception matches these filters.", icon=":material/filter_alt_off:")
 else:
@@ -36,11 +35,13 @@ else:
     exception_views.exceptions_table(actor, rows, key=TABLE_KEY)
     csv_download(fmt.export_table(rows), label="Download exceptions (CSV)",
                  file_name="invgov-exceptions.csv", key=f"{PREFIX}.csv")  # fmt: skip
-    exception_views.bulk_acknowledge_panel(actor, rows, table_key=TABLE_KEY, slot=PREFIX)
+    exception_views.bulk_acknowledge_panel(actor, rows, table_key=TABLE_KEY)
     people = [p["name"] for p in gov_reads.assignable_people()]
-    exception_views.bulk_assign_panel(actor, rows, table_key=TABLE_KEY, slot=PREFIX,
-                                      people=people, teams=teams)  # fmt: skip
+    exception_views.bulk_assign_panel(actor, rows, table_key=TABLE_KEY, people=people,
+                                      teams=teams)  # fmt: skip
     st.subheader("Drill down")
-    chosen = exception_views.choose_exception(rows, key=f"{PREFIX}.pick")
+    chosen = exception_views.choose_exception(
+        exception_views.with_focus(rows, PREFIX), key=f"{PREFIX}.pick", prefix=PREFIX
+    )
     if chosen is not None:
-        exception_detail.detail_panel(actor, chosen, prefix=PREFIX, slot=PREFIX)
+        exception_detail.detail_panel(actor, chosen, prefix=PREFIX)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import frame, gov_actions, gov_reads, ownership_views
+from ui import frame, gov_reads, ownership_views
 from ui.auth import require
 
 actor = require("ownership")
@@ -15,7 +15,6 @@ st.title("Ownership")
 st.caption(
     "Everyone reads these tables; stewards and admins change them, and every change is audited."
 )
-gov_actions.show_outcome(SLOT)
 tables = gov_reads.ownership_tables()
 routing, fields, sla, kpis = st.tabs(
     ["Exception routing", "Field ownership", "Due dates (SLA)", "KPI targets and owners"]

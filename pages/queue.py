@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from governance import queue
-from ui import exception_views, frame, gov_actions, gov_reads
+from ui import exception_views, frame, gov_reads
 from ui import gov_format as fmt
 from ui.auth import require
 
@@ -15,14 +15,14 @@ PREFIX = "queue"
 frame.page_context()
 st.title("My queue")
 team = exception_views.team_choice(actor, gov_reads.teams(), key=f"{PREFIX}.team")
-rows = gov_reads.exceptions(status=queue.ACTIVE_ALIAS, team=team)
+active = gov_reads.exceptions(status=queue.ACTIVE_ALIAS, team=team)
+rows = exception_views.with_focus(active, PREFIX)  # the one just acted on stays in view
 lines = queue.group_lines(rows)
 who = f"team {team}" if team else "every team"
 st.caption(
-    f"{len(rows):,} active exception(s) of {who} in {len(lines)} line(s): open, acknowledged or "
-    "in progress, most severe first. Times in UTC."
+    f"{len(active):,} active exception(s) of {who}: open, acknowledged or in progress, most "
+    "severe first. One you just resolved stays here until you open another. Times in UTC."
 )
-gov_actions.show_outcome(PREFIX)
 if team == "":
     st.info("Your account has no team: ask an admin to give you one.", icon=":material/group:")
 elif not rows:
@@ -31,4 +31,4 @@ else:
     st.dataframe(fmt.line_table(lines), hide_index=True, height="content")
     line = exception_views.choose_line(lines, key=f"{PREFIX}.line")
     if line is not None:
-        exception_views.line_panel(actor, line, rows, prefix=PREFIX, slot=PREFIX)
+        exception_views.line_panel(actor, line, rows, prefix=PREFIX)

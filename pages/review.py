@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import frame, gov_actions, gov_reads, review_views
+from ui import frame, gov_reads, review_views
 from ui.auth import require
 
 actor = require("review")
@@ -17,7 +17,6 @@ st.subheader("Governance KPIs")
 st.caption(f"Review completion is for {week}; aging, acknowledge and resolve times are as of now.")
 review_views.kpi_tiles(week)
 st.subheader(f"Review of {week}")
-gov_actions.show_outcome(SLOT)
 view = gov_reads.review(week)
 review_views.review_header(actor, view, week, SLOT)
 if view is not None:

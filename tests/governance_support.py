@@ -154,3 +154,17 @@ def insert_exception(
     session.add(row)
     session.flush()
     return row.id
+
+
+def session_token(name: str, engine: Engine | None = None) -> str:
+    """A fresh sign-in session of an account (as signing in starts one); returns its token.
+
+    AppTest cannot send cookies, so page tests put the token where the in-app form keeps it
+    (`ui.auth.TOKEN_KEY`); the app then checks it exactly as it checks a cookie's.
+    """
+    from core.db import get_engine
+    from governance.permissions import actor_by_name
+    from governance.sessions import start_session
+
+    with write_session(engine or get_engine()) as session:
+        return start_session(session=session, actor=actor_by_name(session, name))

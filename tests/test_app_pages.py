@@ -17,8 +17,9 @@ import jobs
 from core.db import dispose_engines, get_engine, write_session
 from core.settings import get_settings
 from governance.accounts import create_first_admin
+from tests.governance_support import session_token
 from ui import queries
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 from ui.export import neutralise_cell, to_csv_bytes
 from ui.filters import FilterKey, Filters, default_dates, get_filters
 from ui.format import age_text
@@ -87,7 +88,7 @@ def run_page(page: str) -> AppTest:
     a cold deep link does on a fresh server; the page then draws the shared sidebar itself.
     """
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = ADMIN
+    at.session_state[TOKEN_KEY] = session_token(ADMIN)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.switch_page(page).run()
@@ -177,7 +178,7 @@ def test_overview_shows_counts_and_the_orders_chart(filled_db: str) -> None:
 
 def test_a_new_import_shows_on_the_next_run(db_url: str, tmp_path: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = ADMIN
+    at.session_state[TOKEN_KEY] = session_token(ADMIN)
     at.run()
     assert not at.metric
     (tmp_path / "items.csv").write_text(CANONICAL["items.csv"], encoding="utf-8")

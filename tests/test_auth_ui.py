@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from core.db import get_engine, write_session
 from core.schema import AuditEntry, LoginAttempt, User
 from governance.accounts import add_user, create_first_admin
-from ui.auth import PAGE_ACCESS, USER_KEY
+from tests.governance_support import session_token
+from ui.auth import PAGE_ACCESS, TOKEN_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
@@ -35,7 +36,7 @@ def signed_in(user: str | None) -> AppTest:
     """The app run once with `user` signed in (None: nobody)."""
     at = AppTest.from_file(APP, default_timeout=30)
     if user:
-        at.session_state[USER_KEY] = user
+        at.session_state[TOKEN_KEY] = session_token(user)
     return at.run()
 
 
@@ -78,8 +79,18 @@ def test_signing_in_with_the_form_opens_the_app(people: str) -> None:
     at.text_input[1].input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception
-    assert at.session_state[USER_KEY] == "ada"
+    assert TOKEN_KEY in at.session_state  # a server-side session was started for this tab
+    assert "Signed in as ada (admin)" in [t.value for t in at.sidebar.text]
     assert [t.value for t in at.title] == ["Overview"]
+
+
+def test_an_owner_lands_on_my_queue(people: str) -> None:
+    at = signed_in(None)
+    at.text_input[0].input("olga")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["My queue"]
 
 
 def test_five_wrong_passwords_are_slowed_down_and_logged(people: str) -> None:
@@ -88,12 +99,12 @@ def test_five_wrong_passwords_are_slowed_down_and_logged(people: str) -> None:
         at.text_input[0].input("vic")
         at.text_input[1].input("wrong-password")
         at.button[0].click().run()
-        assert [e.value for e in at.error] == ["wrong user name or password"]
+        assert [e.value for e in at.error] == ["Wrong user name or password."]
     at.text_input[0].input("vic")
     at.text_input[1].input(PASSWORD)  # even the right password now waits
     at.button[0].click().run()
-    assert at.error[0].value.startswith("too many failed sign-ins; try again in 15 minutes")
-    assert USER_KEY not in at.session_state
+    assert at.error[0].value.startswith("Too many failed sign-ins; try again in 15 minutes")
+    assert TOKEN_KEY not in at.session_state
     with get_engine(people).connect() as conn:
         reasons = conn.execute(
             select(LoginAttempt.reason).where(LoginAttempt.user_name == "vic").order_by(LoginAttempt.id)
@@ -110,7 +121,7 @@ def test_roles_see_only_their_pages(people: str) -> None:
         viewer.switch_page("pages/admin.py")
     # ... and running the file anyway, as a cold deep link would, is refused by the guard.
     refused = AppTest.from_file(str(PROJECT_ROOT / "pages" / "admin.py"), default_timeout=30)
-    refused.session_state[USER_KEY] = "vic"
+    refused.session_state[TOKEN_KEY] = session_token("vic")
     refused.run()
     assert [e.value for e in refused.error] == ["Your role does not give access to this page."]
     assert not refused.dataframe

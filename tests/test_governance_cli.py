@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import Engine
@@ -126,7 +127,11 @@ def test_review_export_draft_and_kpis(queue: Engine, capsys: pytest.CaptureFixtu
     assert run(["review", "open", "--week", "2026-W04", "--user", "steward1"], capsys)[0] == 0
     status, out, _ = run(["review", "export", "--week", "2026-W04", "--format", "md"], capsys)
     assert status == 0 and "DRAFT: still open" in out
-    assert "stock_discrepancy (inventory control): 1 open" in out
+    assert "Stock discrepancy (inventory control): 1 open" in out
+    assert "Review completion: 0 of 2 exception lines reviewed (0 %)" in out
+    assert not re.search(
+        r"\b[a-z]+_[a-z_]+\b", out.split("\n", 3)[3]
+    )  # no identifiers after the header
     status, out, _ = run(
         ["review", "kpis", "--json", "--week", "2026-W04", "--as-of", iso_z(AS_OF)], capsys
     )
@@ -141,6 +146,16 @@ def test_review_export_draft_and_kpis(queue: Engine, capsys: pytest.CaptureFixtu
         "reopen_rate",
     ]
     assert document["kpis"][0]["num"] == 0 and document["kpis"][0]["n"] == 2
+    # closing with unreviewed lines is refused, naming them, unless the closer confirms
+    status, _, err = run(["review", "close", "--week", "2026-W04", "--user", "steward1"], capsys)
+    assert status != 0
+    assert (
+        "agenda lines of 2026-W04 are not reviewed: #1 Stock discrepancy (inventory control)" in err
+    )
+    assert "--allow-unreviewed" in err
+    status, out, _ = run(["review", "close", "--week", "2026-W04", "--user", "steward1",
+                          "--allow-unreviewed"], capsys)  # fmt: skip
+    assert status == 0 and "0 of 2 exception lines reviewed (0 %)" in out
 
 
 def test_routing_table_edit_moves_open_exceptions(
@@ -157,3 +172,29 @@ def test_routing_table_edit_moves_open_exceptions(
         ["routing", "set", "warehouse_stock", "nobody", "--user", "steward1"], capsys
     )
     assert status != 0 and "unknown team 'nobody'" in err
+
+
+def test_exceptions_show_json_has_status_verification_and_resolution_history(
+    queue: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [row] = exceptions(queue, "stock_discrepancy")
+    note = "recounted DC-1"
+    argv = ["exceptions", "resolve", str(row["id"]), "--reason", "data_corrected", "--note", note,
+            "--user", "owner.inv"]  # fmt: skip
+    status, out, _ = run(argv, capsys)
+    assert status == 0 and "is now resolved, awaiting verification" in out
+    status, out, _ = run(["exceptions", "show", str(row["id"]), "--json"], capsys)
+    shown = json.loads(out)
+    assert status == 0
+    assert (shown["status"], shown["verification"], shown["state"]) == (
+        "resolved", "awaiting", "Resolved, awaiting verification",
+    )  # fmt: skip
+    [closing] = shown["resolutions"]
+    assert {k: closing[k] for k in ("status", "resolved_by", "reason", "reason_label", "note",
+                                    "outcome", "evidence_file")} == {
+        "status": "resolved", "resolved_by": "owner.inv", "reason": "data_corrected",
+        "reason_label": "Data corrected", "note": note, "outcome": "awaiting",
+        "evidence_file": None,
+    }  # fmt: skip
+    assert next(h["action"] for h in shown["history"]) == "exception.detect"
+    assert shown["comments"] == []

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from core.db import write_session
-from core.schema import ImportRun, QuarantinedRow
+from core.schema import ImportRun, QuarantinedRow, Return
 from core.timeutil import iso_z
 from governance import lifecycle
 from governance.detection import detect
@@ -147,7 +147,16 @@ def test_fixed_clears_then_recurring_reopens_the_same_exception(discrepancy: Eng
     ) in reopened
 
 
-def test_person_resolved_but_still_found_reopens(
+def _imported(engine: Engine, run_id: int, entity: str) -> None:
+    """A committed import run of `entity` (new evidence for resolutions made before it)."""
+    add(
+        engine,
+        ImportRun(id=run_id, source=entity, entity=entity, system="wms", file_name=f"{entity}.csv",
+                  sha256=f"sha{run_id}", status="committed", started_at=AS_OF, finished_at=AS_OF),
+    )  # fmt: skip
+
+
+def test_person_resolved_but_still_found_reopens_once_new_evidence_arrives(
     discrepancy: Engine, people: dict[str, Actor]
 ) -> None:
     detect(discrepancy, as_of=AS_OF)
@@ -161,6 +170,12 @@ def test_person_resolved_but_still_found_reopens(
             note="recounted",
         )
     assert _status(discrepancy)[0] == "resolved"
+    detect(discrepancy, as_of=AS_OF + DAY)  # no import since the resolution: it waits
+    assert _status(discrepancy) == ("resolved", "high", 0, False)
+    _imported(discrepancy, 1, "cycle_counts")  # not read by the rule
+    detect(discrepancy, as_of=AS_OF + DAY)
+    assert _status(discrepancy) == ("resolved", "high", 0, False)
+    _imported(discrepancy, 2, "stock_levels")
     detect(discrepancy, as_of=AS_OF + DAY)
     assert _status(discrepancy) == ("open", "high", 1, False)
     history = [(a[0], a[1], a[4], a[5], a[6]) for a in audit_after(discrepancy, 0, "exception")]
@@ -169,10 +184,12 @@ def test_person_resolved_but_still_found_reopens(
         ("owner.inv", "exception.resolve", "status", "open", "resolved"),
         ("owner.inv", "exception.resolve", "resolution_reason", None, "fixed_at_source"),
         ("owner.inv", "exception.resolve", "resolution_note", None, "recounted"),
+        ("owner.inv", "exception.resolve", "verification", None, "awaiting"),
         ("system", "exception.reopen", "status", "resolved", "open"),
         ("system", "exception.reopen", "due_at", iso_z(AS_OF + 2 * DAY), iso_z(AS_OF + 3 * DAY)),
         ("system", "exception.reopen", "resolution_reason", "fixed_at_source", None),
         ("system", "exception.reopen", "resolution_note", "recounted", None),
+        ("system", "exception.reopen", "verification", "awaiting", None),
         ("system", "exception.reopen", "reopen_count", "0", "1"),
     ]
 
@@ -292,3 +309,36 @@ def test_historical_rule_keeps_a_persons_resolution_until_its_facts_change(
     )
     detect(engine, as_of=AS_OF + 3 * DAY)
     assert only(engine, "quarantined_rows")["cleared_by_data"] is True
+
+
+def _refunded_return(engine: Engine, received_days: int, refunded: bool) -> None:
+    add(
+        engine,
+        Return(return_id="R-9", quantity=1, sku="SKU-A", channel="shopify",
+               receiving_location_id="STORE-1", received_at=AS_OF - received_days * DAY,
+               refunded_at=AS_OF - DAY if refunded else None),
+    )  # fmt: skip
+
+
+def test_a_return_becoming_a_black_hole_is_one_exception(engine: Engine) -> None:
+    """Received 4 days ago, unrefunded: a lag breach (> 72 h). Once refunded and 7 days old it is
+    a black hole, which folds the lag breach: the lag exception clears, saying where it went."""
+    _refunded_return(engine, received_days=4, refunded=False)
+    detect(engine, as_of=AS_OF)
+    lag = only(engine, "return_lag_breach")
+    assert (lag["status"], lag["severity"]) == ("open", "medium")
+    with write_session(engine) as session:
+        row = session.get(Return, "R-9")
+        row.refunded_at = AS_OF + DAY
+    detect(engine, as_of=AS_OF + 4 * DAY)  # now 8 days since received, refunded 3 days ago
+    active = [r for r in exceptions(engine) if r["status"] == "open"]
+    assert [(r["type"], r["entity"], r["severity"]) for r in active] == [
+        ("black_hole_return", "R-9", "high")
+    ]
+    assert active[0]["facts"]["also"] == ["return_lag_breach"]
+    assert active[0]["facts"]["limit_hours"] == 72.0
+    lag = only(engine, "return_lag_breach")
+    assert (lag["status"], lag["cleared_by_data"]) == ("resolved", True)
+    assert (
+        lag["resolution_note"] == "folded into the black-hole return exception of the same entity"
+    )

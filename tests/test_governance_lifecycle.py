@@ -90,6 +90,8 @@ def _expected_audit(
             (actor, action, "exception", key, "resolution_reason", None, REASON),
             (actor, action, "exception", key, "resolution_note", None, NOTE),
         ]
+    if verb == "resolve":  # a person's resolution waits for new evidence
+        rows.append((actor, action, "exception", key, "verification", None, "awaiting"))
     return rows
 
 

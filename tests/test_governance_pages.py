@@ -21,12 +21,14 @@ from tests.governance_support import (
     audit_after,
     exceptions,
     gtin,
+    insert_exception,
     item,
     last_audit_id,
     make_people,
+    session_token,
     stock,
 )
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 from ui.exception_drill import weeks_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +89,7 @@ def seeded(engine: Engine, people: dict[str, Actor]) -> Engine:
 def page(user: str, name: str) -> AppTest:
     """The app signed in as `user`, switched to a governance page."""
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = user
+    at.session_state[TOKEN_KEY] = session_token(user)
     at.run()
     return at.switch_page(f"pages/{name}.py").run()
 
@@ -145,8 +147,13 @@ def test_a_viewer_sees_no_action_button_nor_form(seeded: Engine) -> None:
         assert action_labels(at) == set(), (name, action_labels(at))
         assert not at.text_area, name
     queue_page = page("viewer1", "queue")  # a viewer still reads the queue and its facts
-    assert [t.value for t in queue_page.text if "stock discrepancy" in t.value]
-    assert any("may not resolve an exception" in c.value for c in queue_page.caption)
+    assert [t.value for t in queue_page.text if "Stock discrepancy" in t.value]
+    # why there is no action, said with what a viewer may do instead
+    assert any(
+        c.value.startswith("As a viewer you can read every page and download what it shows; "
+                           "owners, stewards and admins can resolve an exception.")
+        for c in queue_page.caption
+    )  # fmt: skip
 
 
 def test_an_owner_acknowledges_then_resolves_an_own_team_exception(
@@ -165,7 +172,14 @@ def test_an_owner_acknowledges_then_resolves_an_own_team_exception(
     )
     button(at, "Resolve").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == [f"Exception {first['id']} is now resolved."]
+    assert [s.value for s in at.success] == [
+        f"Exception {first['id']} is now resolved, awaiting verification."
+    ]
+    # the panel stays on the exception acted on and shows its new state
+    assert labelled(at.selectbox, "Open an exception").value == first["id"]
+    assert any("Status: Resolved, awaiting verification" in t.value for t in at.text), [
+        t.value for t in at.text
+    ]
     key = str(first["id"])
     assert audit_after(seeded, before, "exception") == [
         ("owner.inv", "exception.acknowledge", "exception", key, "status", "open", "acknowledged"),
@@ -174,6 +188,7 @@ def test_an_owner_acknowledges_then_resolves_an_own_team_exception(
          "fixed_at_source"),
         ("owner.inv", "exception.resolve", "exception", key, "resolution_note", None,
          "Recounted DC-1; shopify sync fixed"),
+        ("owner.inv", "exception.resolve", "exception", key, "verification", None, "awaiting"),
     ]  # fmt: skip
     stored = of_type(seeded, "stock_discrepancy")[0]
     assert (stored["status"], stored["resolved_by"], stored["version"]) == (
@@ -193,13 +208,33 @@ def test_an_owner_cannot_act_on_another_teams_exception(
     assert labelled(at.selectbox, "Open an exception").value == other["id"]
     assert action_labels(at) & {"Acknowledge", "Start work", "Resolve", "Won't fix",
                                 "Add comment", "Acknowledge selected"} == set()  # fmt: skip
-    assert any("owned by merchandising: only their own team's" in c.value for c in at.caption)
+    assert any(
+        c.value.startswith("You can resolve an exception only for your own team (inventory "
+                           "control); this one belongs to merchandising.")
+        for c in at.caption
+    )  # fmt: skip
     before = last_audit_id(seeded)
     forged = pytest.raises(PermissionDenied, match="only their own team's")  # a forged click
     with forged, write_session(seeded) as session:
         lifecycle.acknowledge(session=session, actor=people["owner.inv"], exception_id=other["id"])
     assert of_type(seeded, "unapproved_active_sku")[0]["status"] == "open"
     assert audit_after(seeded, before) == []
+
+
+def test_resolving_without_a_reason_or_note_says_what_is_missing(
+    seeded: Engine, people: dict[str, Actor]
+) -> None:
+    first = of_type(seeded, "stock_discrepancy")[0]
+    at = page("owner.inv", "queue")
+    before = last_audit_id(seeded)
+    button(at, "Resolve").click().run()
+    assert [e.value for e in at.error] == [
+        "Choose a reason: Fixed at source, Data corrected, False positive, Duplicate, Accepted "
+        "risk or Other. Write a note: say what was done, or why it stays."
+    ]
+    assert of_type(seeded, "stock_discrepancy")[0]["status"] == "open"
+    assert audit_after(seeded, before) == []
+    assert labelled(at.selectbox, "Open an exception").value == first["id"]
 
 
 def test_an_owner_acknowledges_a_whole_line(seeded: Engine) -> None:
@@ -253,7 +288,11 @@ def test_an_owner_requests_a_sku_and_another_steward_approves_it(
     assert button(at, "Submit request").disabled
     [issues] = [d.value for d in at.dataframe if "problem" in d.value.columns]  # live validation
     problems = issues["problem"].tolist()
-    assert "SKU 'bad sku' does not match the naming pattern ^[A-Z0-9]+(-[A-Z0-9]+)*$" in problems
+    assert (
+        "SKU 'bad sku' does not follow the SKU naming rule: capital letters and digits, in groups "
+        "joined by single dashes, with no spaces (for example TEE-RED-M or 10042)"
+    ) in problems
+    assert not any("^[" in problem for problem in problems)  # the rule in words, never a regex
     assert "name is required" in problems
     labelled(at.text_input, "SKU").input("NEW-2")
     for name, value in {**NEW_SKU_FIELDS, "barcode": gtin(78)}.items():
@@ -291,7 +330,11 @@ def test_a_steward_cannot_approve_their_own_request(
     at = page("steward1", "approvals")
     labelled(at.selectbox, "Request to decide on").select(own["id"]).run()
     assert "Approve" not in action_labels(at)
-    assert any("may not approve a SKU request: it is their own request" in i.value for i in at.info)
+    assert any(
+        i.value == "You cannot approve a SKU request that you made yourself: another steward or "
+        "an admin decides it."
+        for i in at.info
+    )
 
 
 def test_review_decisions_are_recorded_by_the_owning_team_only(
@@ -303,19 +346,25 @@ def test_review_decisions_are_recorded_by_the_owning_team_only(
     records = [b for b in at.button if b.label == "Record"]
     # inventory control's lines: its stock_discrepancy exceptions and the stock_discrepancies KPI
     assert len(records) == 2
-    at.text_input(
-        key=f"review.{week}.exceptions:stock_discrepancy:inventory control.v1.decision"
-    ).input("Recount DC-1 on Monday")
+    base = f"review.{week}.exceptions:stock_discrepancy:inventory control"
+    assert at.checkbox(key=f"{base}.v1.reviewed").value is False  # nothing is ticked for people
+    at.text_input(key=f"{base}.v1.decision").input("Recount DC-1 on Monday")
     records[0].click().run()
-    assert [s.value for s in at.success] == ["Recorded the decision on agenda item 1."]
+    assert [s.value for s in at.success] == ["Recorded on line 1; it is not marked reviewed yet."]
+    at.checkbox(key=f"{base}.v2.reviewed").check()
+    next(b for b in at.button if b.label == "Record").click().run()
+    assert [s.value for s in at.success] == ["Recorded on line 1: reviewed."]
     with read_session(seeded) as session:
         view = review_read.get_review(session, week)
     assert view is not None
     items = {i["key"]: i for i in view["items"]}
     line = items["exceptions:stock_discrepancy:inventory control"]
-    assert (line["decision"], line["recorded_by"]) == (
-        "Recount DC-1 on Monday", "owner.inv",
+    assert (line["decision"], line["recorded_by"], line["reviewed"]) == (
+        "Recount DC-1 on Monday", "owner.inv", True,
     )  # fmt: skip
+    progress = at.dataframe[0].value  # the team table counts the new state at once
+    mine = progress[progress["team"] == "inventory control"].iloc[0]
+    assert (mine["lines"], mine["reviewed"], mine["left"]) == (2, 1, 1)
     labelled(at.selectbox, "Team").select("merchandising").run()
     assert not [b for b in at.button if b.label == "Record"]  # another team's line: read only
 
@@ -324,7 +373,21 @@ def test_a_steward_closes_the_review_and_the_minutes_freeze(seeded: Engine) -> N
     week = week_label(utcnow())
     at = page("steward1", "review")
     button(at, "Close the review (freezes the minutes)").click().run()
-    assert [s.value for s in at.success] == [f"Closed the review of {week}; minutes frozen."]
+    # nothing is reviewed yet: closing asks first and names the lines left
+    with read_session(seeded) as session:
+        items = review_read.get_review(session, week)["items"]  # type: ignore[index]
+    assert any(f"{len(items)} of {len(items)} agenda lines are not reviewed" in w.value
+               for w in at.warning)  # fmt: skip
+    named = [t.value for t in at.text if t.value.startswith("#1 ")]
+    assert named == ["\n".join(f"#{i['position']} {i['title']}" for i in items)]
+    with read_session(seeded) as session:
+        assert review_read.get_review(session, week)["status"] == "open"  # type: ignore[index]
+    button(at, f"Close with {len(items)} unreviewed").click().run()
+    lines = sum(1 for i in items if i["kind"] == "exceptions")
+    assert [s.value for s in at.success] == [
+        f"Closed the review of {week}; minutes frozen (0 of {lines} exception lines reviewed "
+        f"(0 %); KPI lines: 0 of {len(items) - lines} reviewed)."
+    ]
     assert "Record" not in action_labels(at)
     with read_session(seeded) as session:
         closed = review_read.get_review(session, week)
@@ -334,6 +397,29 @@ def test_a_steward_closes_the_review_and_the_minutes_freeze(seeded: Engine) -> N
     assert any(frozen.rstrip() in c.value.rstrip() for c in at.code)
 
 
+def test_next_team_moves_to_the_next_team_with_lines_left(
+    seeded: Engine, people: dict[str, Actor]
+) -> None:
+    week = week_label(utcnow())
+    with write_session(seeded) as session:  # a third team on the agenda: operations
+        insert_exception(session, team="operations", type_="stalled_order", key="O-9")
+        review.refresh_agenda(session=session, actor=people["steward1"], week=week)
+    with read_session(seeded) as session:
+        items = review_read.get_review(session, week)["items"]  # type: ignore[index]
+    teams = list(dict.fromkeys(i["team"] for i in items))
+    assert teams == ["inventory control", "merchandising", "operations"]
+    with write_session(seeded) as session:  # the second team's lines are all reviewed already
+        for item in (i for i in items if i["team"] == teams[1]):
+            review.record_decision(session=session, actor=people["steward1"], week=week,
+                                   key=item["key"], decision="done")  # fmt: skip
+    at = page("steward1", "review")
+    assert labelled(at.selectbox, "Team").value == teams[0]
+    button(at, "Next team").click().run()
+    assert labelled(at.selectbox, "Team").value == teams[2]  # the second has nothing left
+    button(at, "Next team").click().run()
+    assert labelled(at.selectbox, "Team").value == teams[0]  # round again, past the done one
+
+
 def test_a_steward_changes_a_kpi_target_and_a_stale_form_conflicts(
     seeded: Engine, people: dict[str, Actor]
 ) -> None:
@@ -341,7 +427,7 @@ def test_a_steward_changes_a_kpi_target_and_a_stale_form_conflicts(
     labelled(at.selectbox, "Change the target of").select("stalled_orders").run()
     labelled(at.number_input, "Target").set_value(2.0)
     button(at, "Save target").click().run()
-    assert [s.value for s in at.success] == ["Saved the target of stalled_orders."]
+    assert [s.value for s in at.success] == ["Saved the target of Stalled orders."]
     with read_session(seeded) as session:
         row = session.get(KpiTarget, "stalled_orders")
         assert row is not None and (row.target, row.updated_by) == (2.0, "steward1")
@@ -366,7 +452,7 @@ def test_a_steward_reroutes_a_domain_from_the_ownership_page(seeded: Engine) -> 
     labelled(at.selectbox, "Owning team").select("operations")
     button(at, "Save owning team").click().run()
     assert [s.value for s in at.success] == [
-        "warehouse stock now routes to operations; 2 open exception(s) moved."
+        "Warehouse stock now routes to operations; 2 open exception(s) moved."
     ]
     assert {e["team"] for e in of_type(seeded, "stock_discrepancy")} == {"operations"}
 

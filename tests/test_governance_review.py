@@ -15,7 +15,8 @@ from core.schema import ExceptionRecord
 from core.timeutil import utcnow, week_label
 from demo import load_demo
 from governance import review, review_read
-from governance.errors import GovernanceError, PermissionDenied
+from governance.completion import completion
+from governance.errors import GovernanceError, PermissionDenied, UnreviewedLines
 from governance.gov_kpis import governance_kpis
 from governance.permissions import actor_by_name
 from governance.pipeline import detection_deferred
@@ -67,9 +68,10 @@ def test_minutes_of_a_demo_week_list_every_item_with_its_decision(
     for n, item in enumerate(items):
         line = next(ln for ln in markdown.splitlines() if ln.startswith(f"| {item['position']} |"))
         assert item["title"] in line and decisions[item["key"]] in line and f"action {n}" in line
-    assert [(r["key"], r["decision"], r["reviewed"]) for r in rows] == [
-        (item["key"], decisions[item["key"]], "yes") for item in items
+    assert [(r["item"], r["decision"], r["reviewed"]) for r in rows] == [
+        (item["title"], decisions[item["key"]], "yes") for item in items
     ]
+    assert f"Review completion: {sum(i['kind'] == 'exceptions' for i in items)} of" in markdown
     # the minutes are frozen: decisions are refused and later data changes nothing
     with pytest.raises(GovernanceError, match="closed"), write_session(engine) as session:
         review.record_decision(
@@ -166,3 +168,41 @@ def test_governance_kpis_by_hand(engine: Engine) -> None:
     assert kpis["mean_time_to_resolve_hours"]["value"] == pytest.approx(10.0)  # k1 only
     assert (kpis["reopen_rate"]["num"], kpis["reopen_rate"]["n"]) == (1, 3)  # k2 of k1, k2, k3
     assert kpis["review_completion"]["value"] is None  # no review that week
+
+
+def test_a_decision_alone_does_not_tick_reviewed_and_closing_names_what_is_left(
+    engine: Engine, people: dict
+) -> None:
+    with write_session(engine) as session:
+        insert_exception(session, team="inventory control", key="a")
+        insert_exception(session, team="merchandising", type_="duplicate_barcode", key="b")
+        review.open_review(session=session, actor=people["steward1"], week="2026-W04")
+    first, second = (
+        "exceptions:stock_discrepancy:inventory control",
+        ("exceptions:duplicate_barcode:merchandising"),
+    )
+    with write_session(engine) as session:
+        noted = review.record_decision(session=session, actor=people["steward1"], week="2026-W04",
+                                       key=first, decision="recount", reviewed=False)  # fmt: skip
+    assert noted["reviewed"] is False  # only the person ticks it
+    with pytest.raises(UnreviewedLines) as refused, write_session(engine) as session:
+        review.close_review(session=session, actor=people["steward1"], week="2026-W04")
+    assert [line["key"] for line in refused.value.lines] == [first, second]
+    assert "#1 Stock discrepancy (inventory control): 1 open" in str(refused.value)
+    assert "#2 Duplicate barcode (merchandising): 1 open" in str(refused.value)
+    with write_session(engine) as session:
+        review.record_decision(session=session, actor=people["steward1"], week="2026-W04",
+                               key=first, decision="recount")  # fmt: skip
+        view = review.close_review(session=session, actor=people["steward1"], week="2026-W04",
+                                   allow_unreviewed=True)  # fmt: skip
+    assert view["status"] == "closed"
+    with read_session(engine) as session:
+        done = completion(review_read.get_review(session, "2026-W04")["items"])
+        kpis = {row["kpi"]: row for row in governance_kpis(session, as_of=AS_OF, week="2026-W04")}
+    # 1 of the 2 exception lines reviewed: 50 %, the same figure the KPI and the minutes give
+    assert (done.reviewed, done.lines, done.percent) == (1, 2, "50 %")
+    assert kpis["review_completion"]["value"] == done.share == 0.5
+    with read_session(engine) as session:
+        assert "Review completion: 1 of 2 exception lines reviewed (50 %)" in review_read.minutes(
+            session, "2026-W04"
+        )

@@ -125,7 +125,7 @@ def test_requests_with_blocking_issues_are_refused(
             session=session, actor=people["owner.merch"], sku="x y", fields={"name": "x"}
         )
     assert {i.code for i in refused.value.issues} >= {"naming_convention", "required_attributes"}
-    assert "problem(s): sku: SKU 'x y' does not match the naming pattern" in str(refused.value)
+    assert "problem(s): sku: SKU 'x y' does not follow the SKU naming rule" in str(refused.value)
     with pytest.raises(PermissionDenied), write_session(engine) as session:
         sku_requests.request_sku(session=session, actor=people["viewer1"], sku="NEW-2", fields=GOOD)
 

@@ -14,8 +14,9 @@ from demo import load_demo
 from metrics.compute import reading
 from metrics.kpi_board import kpi_tiles
 from metrics.kpis import KPIS, Unit
+from tests.governance_support import session_token
 from tests.test_app_pages import APP
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 from ui.kpi_views import STATUS_MARK, change_text, number_text, trend_weeks
 
 ADMIN = "demo.admin"  # a demo account
@@ -38,7 +39,7 @@ def demo_db(db_url: str) -> str:
 def overview() -> AppTest:
     """The Overview as the admin, run without exceptions."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[USER_KEY] = ADMIN
+    at.session_state[TOKEN_KEY] = session_token(ADMIN)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -93,7 +94,7 @@ def test_without_aggregates_the_overview_says_how_to_compute_them(demo_db: str) 
 
 
 def test_display_texts() -> None:
-    assert number_text(0.98765, Unit.SHARE) == "98.8%"
+    assert number_text(0.98765, Unit.SHARE) == "98.8 %"
     assert number_text(None, Unit.COUNT) == "–"
     assert number_text(1234.0, Unit.COUNT) == "1,234"
     assert number_text(71.25, Unit.HOURS) == "71.2 h"

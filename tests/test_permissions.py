@@ -353,8 +353,8 @@ MUTATIONS: dict[str, Mutation] = {
     ),
     "close review": Mutation(
         "close_review",
-        lambda s, a: review.close_review(session=s, actor=a, week=GOV_WEEK),
-        ["review", "close", "--week", GOV_WEEK],
+        lambda s, a: review.close_review(session=s, actor=a, week=GOV_WEEK, allow_unreviewed=True),
+        ["review", "close", "--week", GOV_WEEK, "--allow-unreviewed"],
         lambda s: _review_status(s) == "closed",
         setup=_open_review,
     ),

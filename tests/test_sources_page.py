@@ -19,7 +19,8 @@ from governance.errors import PermissionDenied
 from governance.permissions import Actor, Role
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.connectors_support import all_counts
-from ui.auth import USER_KEY
+from tests.governance_support import session_token
+from ui.auth import TOKEN_KEY
 from ui.sources_upload import JOB_KEY, upload_problem
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -43,7 +44,7 @@ def people(db_url: str) -> str:
 
 def sources_page(user: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = user
+    at.session_state[TOKEN_KEY] = session_token(user)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]

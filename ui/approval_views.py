@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from governance import mappings, sku_requests
-from governance.permissions import Action, Actor, may_ever, refusal
+from governance.permissions import Action, Actor, advice, may_ever
 from ui import gov_actions, gov_reads, sku_request_form
 from ui import gov_format as fmt
 
@@ -92,9 +92,9 @@ def _decision(actor: Actor, request: dict[str, Any], slot: str) -> None:
             st.dataframe(sku_request_form.issues_table(request["issues"]), hide_index=True)
         if request["note"]:
             st.text(f"Note from {request['requester']}: {request['note']}")
-        why = refusal(actor, Action.APPROVE_SKU_REQUEST, requester=request["requester"])
+        why = advice(actor, Action.APPROVE_SKU_REQUEST, requester=request["requester"])
         if why is not None:
-            st.info(f"{why}: another steward or admin decides.", icon=":material/person_off:")
+            st.info(why, icon=":material/person_off:")
             return
         base = f"{slot}.req{request['id']}.v{request['version']}"
         st.button("Approve", type="primary", key=f"{base}.approve", on_click=_approve,
@@ -157,8 +157,7 @@ def _approve_imported(
         rows = list(state["selection"]["rows"]) if state else []
         chosen = [skus[p] for p in rows if 0 <= p < len(skus)]
         if not chosen:
-            gov_actions.remember(slot, gov_actions.Outcome(gov_actions.Kind.REFUSED,
-                                                           "Select the SKUs to approve first."))  # fmt: skip
+            gov_actions.refuse(slot, "Select the SKUs to approve first (tick rows in the table).")
             return
     gov_actions.act(slot, sku_requests.bulk_approve_imported,
                     lambda done: f"Approved {len(done)} imported SKU(s).", "SKU",

@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
+from governance import labels
 from governance.rules import RULE_TYPES
 from governance.vocabulary import ACTIVE, Severity, Status
-from ui import gov_format as fmt
 
 ANY = "Any"
 DEFAULT_STATUSES = [s.value for s in Status if s in ACTIVE]
@@ -32,11 +32,12 @@ def render(teams: Sequence[str], *, prefix: str) -> ExceptionFilter:
     """The filter widgets in two rows; returns the choice."""
     top = st.columns([3, 2, 2])
     statuses = top[0].multiselect("Status", [s.value for s in Status], default=DEFAULT_STATUSES,
-                                  format_func=fmt.words, key=f"{prefix}.status",
+                                  format_func=labels.status_label, key=f"{prefix}.status",
                                   placeholder="Any status")  # fmt: skip
-    kind = top[1].selectbox("Type", [ANY, *RULE_TYPES], format_func=fmt.words, key=f"{prefix}.type")
+    kind = top[1].selectbox("Type", [ANY, *RULE_TYPES], key=f"{prefix}.type",
+                            format_func=lambda t: t if t == ANY else labels.type_label(t))  # fmt: skip
     severities = top[2].multiselect("Severity", [s.value for s in Severity], key=f"{prefix}.severity",
-                                    placeholder="Any severity")  # fmt: skip
+                                    format_func=labels.severity_label, placeholder="Any severity")  # fmt: skip
     bottom = st.columns([2, 3])
     team = bottom[0].selectbox("Team", [ANY, *teams], key=f"{prefix}.team")
     search = bottom[1].text_input("Search (id, entity, assignee, facts)", key=f"{prefix}.search")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from governance import assignment, lifecycle
 from governance.permissions import Action, Actor, allowed, may_ever
 from governance.vocabulary import Status
-from ui import exception_detail, gov_actions
+from ui import exception_detail, gov_actions, gov_reads
 from ui import gov_format as fmt
 
 ALL_TEAMS = "All teams"
@@ -74,21 +74,22 @@ def selected_ids(drawn: Snapshot, positions: Sequence[int]) -> Snapshot:
     return tuple(drawn[p] for p in positions if 0 <= p < len(drawn))
 
 
-def bulk_acknowledge_panel(
-    actor: Actor, rows: Sequence[dict[str, Any]], *, table_key: str, slot: str
-) -> None:
+def bulk_acknowledge_panel(actor: Actor, rows: Sequence[dict[str, Any]], *, table_key: str) -> None:
     """Acknowledge the selected open exceptions, or every open one listed (for those who may)."""
     if not may_ever(actor, Action.ACKNOWLEDGE_EXCEPTION):
         return
     drawn = snapshot(rows)
     mine = [row for row in drawn if _may_ack(actor, row)]
+    slot = f"{table_key}.ack"
     if not mine:
+        gov_actions.show_outcome(slot)
         return
     left, right = st.columns(2, width=620)
     left.button("Acknowledge selected", key=f"{table_key}.ack_selected", on_click=_ack_selected,
                 args=(slot, actor, drawn, table_key), icon=":material/done:")  # fmt: skip
     right.button(f"Acknowledge all {len(mine)} open", key=f"{table_key}.ack_all",
                  on_click=_ack, args=(slot, actor, tuple(mine)), icon=":material/done_all:")  # fmt: skip
+    gov_actions.show_outcome(slot)
 
 
 def _may_ack(actor: Actor, row: tuple[int, int, str, str]) -> bool:
@@ -107,9 +108,11 @@ def _ack(slot: str, actor: Actor, rows: Snapshot, selected: int | None = None) -
     """Callback: acknowledge these rows (all or nothing), each from the version drawn."""
     if not rows:
         why = (
-            "Select open exceptions first." if selected == 0 else "None of them is open and yours."
+            "Select open exceptions first (tick rows in the table above)."
+            if selected == 0
+            else "None of the selected exceptions is open and your team's to acknowledge."
         )
-        gov_actions.remember(slot, gov_actions.Outcome(gov_actions.Kind.REFUSED, why))
+        gov_actions.refuse(slot, why)
         return
     skipped = (selected or len(rows)) - len(rows)
     note = f" ({skipped} selected were not open or not yours)" if skipped else ""
@@ -124,19 +127,35 @@ def _ack(slot: str, actor: Actor, rows: Snapshot, selected: int | None = None) -
     )
 
 
-def choose_exception(rows: Sequence[dict[str, Any]], *, key: str) -> int | None:
-    """A selector of one exception of the list (default: the first, the most urgent)."""
+def choose_exception(rows: Sequence[dict[str, Any]], *, key: str, prefix: str) -> int | None:
+    """A selector of one exception of the list (default: the first, the most urgent).
+
+    The exception acted on last stays chosen (its id, not its position, is the value); choosing
+    another one lets it go.
+    """
     if not rows:
         return None
-    labels = {
-        r["id"]: f"#{r['id']} · {r['severity']} · {fmt.words(r['status'])} · {r['entity']}"
-        for r in rows
-    }
-    return st.selectbox("Open an exception", list(labels), format_func=labels.get, key=key)
+    names = {r["id"]: f"#{r['id']} · {r['entity']}" for r in rows}  # stable: no status inside
+    focus = st.session_state.get(exception_detail.focus_key(prefix))
+    if focus in names and st.session_state.get(key) != focus:
+        st.session_state[key] = focus
+    chosen = st.selectbox("Open an exception", list(names), format_func=names.get, key=key)
+    if chosen != focus:
+        st.session_state.pop(exception_detail.focus_key(prefix), None)
+    return chosen
+
+
+def with_focus(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The rows plus the exception acted on last, when it has left them (e.g. just resolved)."""
+    focus = st.session_state.get(exception_detail.focus_key(prefix))
+    if focus is None or any(row["id"] == focus for row in rows):
+        return rows
+    kept = gov_reads.exception_row(int(focus))
+    return rows if kept is None else [*rows, kept]
 
 
 def line_panel(
-    actor: Actor, line: dict[str, Any], rows: Sequence[dict[str, Any]], *, prefix: str, slot: str
+    actor: Actor, line: dict[str, Any], rows: Sequence[dict[str, Any]], *, prefix: str
 ) -> None:
     """The exceptions of one line, bulk acknowledge, and the chosen exception's detail."""
     in_line = [r for r in rows if r["type"] == line["type"] and r["team"] == line["team"]]
@@ -144,10 +163,10 @@ def line_panel(
     if may_ever(actor, Action.ACKNOWLEDGE_EXCEPTION):
         st.caption("Select rows to acknowledge them together; open one below to act on it.")
     exceptions_table(actor, in_line, key=table_key)
-    bulk_acknowledge_panel(actor, in_line, table_key=table_key, slot=slot)
-    chosen = choose_exception(in_line, key=f"{prefix}.pick.{line_key(line)}")
+    bulk_acknowledge_panel(actor, in_line, table_key=table_key)
+    chosen = choose_exception(in_line, key=f"{prefix}.pick.{line_key(line)}", prefix=prefix)
     if chosen is not None:
-        exception_detail.detail_panel(actor, chosen, prefix=prefix, slot=slot)
+        exception_detail.detail_panel(actor, chosen, prefix=prefix)
 
 
 KEEP, NOBODY = "(keep as is)", "(nobody)"
@@ -158,7 +177,6 @@ def bulk_assign_panel(
     rows: Sequence[dict[str, Any]],
     *,
     table_key: str,
-    slot: str,
     people: Sequence[str],
     teams: Sequence[str],
 ) -> None:
@@ -173,7 +191,8 @@ def bulk_assign_panel(
         left.selectbox("Person", [KEEP, NOBODY, *people], key=f"{table_key}.assignee")
         right.selectbox("Team", [KEEP, *teams], key=f"{table_key}.assign_team")
         st.form_submit_button("Assign selected", on_click=_assign_selected,
-                              args=(slot, actor, snapshot(rows), table_key))  # fmt: skip
+                              args=(f"{table_key}.assign", actor, snapshot(rows), table_key))  # fmt: skip
+    gov_actions.show_outcome(f"{table_key}.assign")
 
 
 def _assign_selected(slot: str, actor: Actor, drawn: Snapshot, table_key: str) -> None:
@@ -186,7 +205,7 @@ def _assign_selected(slot: str, actor: Actor, drawn: Snapshot, table_key: str) -
     if why is None and person == KEEP and team == KEEP:
         why = "Choose a person or a team to assign them to."
     if why is not None:
-        gov_actions.remember(slot, gov_actions.Outcome(gov_actions.Kind.REFUSED, why))
+        gov_actions.refuse(slot, why)
         return
     gov_actions.act(
         slot,

@@ -1,8 +1,11 @@
-"""Running governance mutations from pages: one transaction each, the outcome shown once after the rerun.
+"""Running governance mutations from pages: one transaction each, the outcome shown beside the control.
 
 Actions run in widget callbacks, so the version a person saw is the one bound when the page was
 drawn (never the one re-read on the rerun the click causes). The governance function checks the
 permission inside its transaction; a refusal or a conflict is shown, nothing else is written.
+Each control has its own slot: the page calls `show_outcome(slot)` right under the control, so
+the message appears where the person pressed, in plain words (a refused permission says what
+they may do instead).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import pandas as pd
 import streamlit as st
 
 from core.db import DatabaseBusy, write_session
-from governance.errors import ConflictError, GovernanceError
+from governance import labels
+from governance.errors import ConflictError, GovernanceError, PermissionDenied
 from ui import data
+from ui.web_session import sentence
 
 log = logging.getLogger(__name__)
 BUSY = (
@@ -60,8 +65,10 @@ def perform(
             result = change(session=session, **kwargs)
     except ConflictError as conflict:
         return Outcome(Kind.CONFLICT, str(conflict), noun, dict(conflict.current or {}))
+    except PermissionDenied as refused:
+        return Outcome(Kind.REFUSED, refused.advice or sentence(str(refused)), noun)
     except GovernanceError as refused:
-        return Outcome(Kind.REFUSED, str(refused), noun)
+        return Outcome(Kind.REFUSED, sentence(str(refused)), noun)
     except DatabaseBusy:
         return Outcome(Kind.REFUSED, BUSY, noun)
     text = describe(result) if callable(describe) else describe
@@ -86,11 +93,16 @@ def remember(slot: str, outcome: Outcome) -> Outcome:
     return outcome
 
 
-def show_outcome(slot: str) -> Outcome | None:
-    """Show (once) what the last action of this slot did: success, refusal or conflict.
+def refuse(slot: str, message: str, noun: str = "item") -> Outcome:
+    """Keep a refusal decided on the page (e.g. no reason chosen) for `show_outcome(slot)`."""
+    return remember(slot, Outcome(Kind.REFUSED, message, noun))
 
-    Always draws one container, so the elements after it (tabs above all) keep their identity
-    and the tab a person was on stays open after an action.
+
+def show_outcome(slot: str) -> Outcome | None:
+    """Show (once), where it is called, what the last action of this slot did.
+
+    Call it right under the control. Always draws one container, so the elements after it
+    (tabs above all) keep their identity and the tab a person was on stays open after an action.
     """
     box = st.container()
     outcome = st.session_state.pop(FLASH_PREFIX + slot, None)
@@ -122,8 +134,20 @@ def show_conflict(outcome: Outcome) -> None:
 def current_state_table(current: Mapping[str, Any]) -> pd.DataFrame:
     """The interesting fields of an object's current state as a two-column table of text."""
     rows = [
-        {"field": name, "now": "" if current.get(name) is None else str(current[name])}
+        {"field": labels.words(name), "now": _now_text(name, current[name])}
         for name in CURRENT_FIELDS
         if name in current
     ]
     return pd.DataFrame(rows, columns=["field", "now"])
+
+
+def _now_text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "status":
+        return labels.status_label(str(value))
+    if name == "reason":
+        return labels.reason_label(str(value)) or str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from core.db import read_session
 from core.schema import FieldOwnership, Item, Review, RoutingRule, SeveritySla
 from core.timeutil import utcnow, week_label
-from governance import accounts, lifecycle, mappings, ownership, queue, review_read, sku_requests
+from governance import accounts, mappings, ownership, queue, review_read, sku_requests
+from governance.errors import NotFound
 from governance.exception_store import load, public
 from governance.gov_kpis import governance_kpis
 from governance.permissions import Role
@@ -47,12 +48,18 @@ def exceptions(
 
 
 def exception_detail(exception_id: int) -> dict[str, Any]:
-    """One exception as it is now, with its history (audit rows) and comments."""
+    """One exception as it is now: state in words, closings, history (audit rows), comments."""
     with read_session(engine()) as session:
-        view = public(load(session, exception_id))
-        view["history"] = queue.history(session, exception_id)
-        view["comments"] = lifecycle.comments(session, exception_id)
-    return view
+        return queue.detail(session, exception_id)
+
+
+def exception_row(exception_id: int) -> dict[str, Any] | None:
+    """One exception as the lists show it (None when it no longer exists)."""
+    with read_session(engine()) as session:
+        try:
+            return public(load(session, exception_id))
+        except NotFound:
+            return None
 
 
 def teams() -> list[str]:

@@ -16,6 +16,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from core.timeutil import utcnow, week_label, week_label_from_monday_day
+from governance import labels
 from metrics.aggregates import day_of_week, state_token
 from metrics.compute import reading
 from metrics.kpi_board import TREND_WEEKS, KpiTile, kpi_tiles, kpi_trends, latest_complete_week
@@ -34,12 +35,7 @@ STATUS_MARK: dict[str, str] = {
     Rag.RED: ":red[:material/error:]",
     Rag.NO_DATA: ":gray[:material/help:]",
 }
-STATUS_WORD: dict[str, str] = {
-    Rag.GREEN: "on target",
-    Rag.AMBER: "near target",
-    Rag.RED: "off target",
-    Rag.NO_DATA: "no data",
-}
+STATUS_WORD: dict[str, str] = labels.RAG_WORDS  # on target, near target, off target, no data
 NOT_COMPUTED = (
     "KPIs are computed when data is imported. For data already here, run "
     "`python manage.py metrics refresh`."
@@ -85,14 +81,8 @@ def kpi_board(
 
 
 def number_text(value: float | None, unit: Unit) -> str:
-    """A KPI value as shown: per cent, hours or a whole count; a dash for none."""
-    if value is None:
-        return "–"
-    if unit is Unit.SHARE:
-        return f"{value:.1%}"
-    if unit is Unit.HOURS:
-        return f"{value:,.1f} h"
-    return f"{value:,.0f}"
+    """A KPI value as shown: per cent, hours or a whole count; a dash for none (governance.labels)."""
+    return labels.format_value(value, unit.value)
 
 
 NO_CHANGE = "no change"
@@ -115,7 +105,7 @@ def _tile(column: Any, view: dict[str, Any]) -> None:
     kpi = KPI_BY_METRIC[view["metric"]]
     status = view["status"]
     target = f"{view['comparator']} {number_text(view['target'], kpi.unit)}"
-    margin = number_text(view["amber_margin"], kpi.unit)
+    margin = labels.margin_text(view["metric"], view["amber_margin"])
     delta = change_text(view["change"], kpi.unit)
     flat = delta == NO_CHANGE  # neither better nor worse: grey, without an arrow
     column.metric(

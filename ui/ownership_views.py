@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from governance import kpi_targets, ownership
+from governance import kpi_targets, labels, ownership
 from governance.permissions import Action, Actor, may_ever
-from metrics.kpis import KPI_BY_METRIC, Comparator, Target
+from metrics.kpis import Comparator, Target
 from ui import gov_actions, gov_reads
 from ui import gov_format as fmt
 
@@ -77,7 +77,8 @@ def table_section(actor: Actor, spec: TableSpec, tables: dict[str, Any], slot: s
         if spec.name == "routing":
             st.checkbox("Move its open exceptions to the new team", value=True, key=f"{base}.move")
         st.form_submit_button(f"Save {spec.value_label}", on_click=_save,
-                              args=(slot, actor, spec, chosen, seen, base))  # fmt: skip
+                              args=(f"{slot}.{spec.name}.done", actor, spec, chosen, seen, base))  # fmt: skip
+    gov_actions.show_outcome(f"{slot}.{spec.name}.done")
 
 
 def _value_widget(spec: TableSpec, current: Any, teams: list[str], key: str) -> None:
@@ -118,17 +119,16 @@ def targets_frame(targets: dict[str, Target]) -> pd.DataFrame:
     """Every KPI's target and owner."""
     rows = [
         {
-            "KPI": KPI_BY_METRIC[metric].label if metric in KPI_BY_METRIC else metric,
-            "metric": metric,
-            "target": f"{t.comparator} {t.target:g}",
-            "amber within": f"{t.amber_margin:g}",
+            "KPI": labels.metric_label(metric),
+            "target": labels.target_text(metric, t.comparator, t.target),
+            "amber within": labels.margin_text(metric, t.amber_margin),
             "owning team": t.owner_team or "",
             "changed by": t.updated_by or "default",
             "version": t.version,
         }
         for metric, t in targets.items()
     ]
-    columns = ["KPI", "metric", "target", "amber within", "owning team", "changed by", "version"]
+    columns = ["KPI", "target", "amber within", "owning team", "changed by", "version"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -139,8 +139,7 @@ def targets_section(actor: Actor, teams: list[str], slot: str) -> None:
     st.dataframe(targets_frame(targets), hide_index=True, height="content")
     if not may_ever(actor, Action.EDIT_KPI_TARGETS):
         return
-    label = {m: KPI_BY_METRIC[m].label if m in KPI_BY_METRIC else m for m in targets}
-    metric = st.selectbox("Change the target of", list(targets), format_func=label.get,
+    metric = st.selectbox("Change the target of", list(targets), format_func=labels.metric_label,
                           key=f"{slot}.kpi.metric", width=360)  # fmt: skip
     target = targets[metric]
     base = f"{slot}.kpi.{metric}.v{target.version}"
@@ -150,21 +149,25 @@ def targets_section(actor: Actor, teams: list[str], slot: str) -> None:
         cols = st.columns(4)
         cols[0].selectbox("Comparator", comparators, index=comparators.index(target.comparator),
                           key=f"{base}.comparator")  # fmt: skip
+        share = labels.metric_unit(metric) is labels.Unit.SHARE
         cols[1].number_input(
-            "Target", value=float(target.target), format="%.4f", key=f"{base}.target"
-        )
+            "Target" + (" (a share: 0.98 is 98 %)" if share else ""),
+            value=float(target.target), format="%g", key=f"{base}.target",
+        )  # fmt: skip
         cols[2].number_input("Amber margin", min_value=0.0, value=float(target.amber_margin),
-                             format="%.4f", key=f"{base}.margin")  # fmt: skip
+                             format="%g", key=f"{base}.margin")  # fmt: skip
         cols[3].selectbox("KPI owner (team)", owners, key=f"{base}.owner",
                           index=owners.index(target.owner_team) if target.owner_team else None)  # fmt: skip
         st.form_submit_button("Save target", on_click=_save_target,
-                              args=(slot, actor, metric, target.version, base))  # fmt: skip
+                              args=(f"{slot}.kpi.done", actor, metric, target.version, base))  # fmt: skip
+    gov_actions.show_outcome(f"{slot}.kpi.done")
 
 
 def _save_target(slot: str, actor: Actor, metric: str, seen: int, base: str) -> None:
     """Callback: change a KPI's target and owner from the version drawn."""
     get = st.session_state.get
-    gov_actions.act(slot, kpi_targets.update_kpi_target, f"Saved the target of {metric}.",
+    gov_actions.act(slot, kpi_targets.update_kpi_target,
+                    f"Saved the target of {labels.metric_label(metric)}.",
                     "KPI target", actor=actor, metric=metric, seen_version=seen,
                     comparator=get(f"{base}.comparator"), target=get(f"{base}.target"),
                     amber_margin=get(f"{base}.margin"), owner_team=get(f"{base}.owner"))  # fmt: skip

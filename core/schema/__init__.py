@@ -1,6 +1,6 @@
 """The canonical schema: every table invgov keeps."""
 
-from core.schema.accounts import AuditEntry, LoginAttempt, Team, User
+from core.schema.accounts import AuditEntry, LoginAttempt, SignInSession, Team, User
 from core.schema.aggregates import (
     MetricSnapshot,
     MetricState,
@@ -36,6 +36,7 @@ from core.schema.canonical import (
 from core.schema.governance import (
     ExceptionComment,
     ExceptionRecord,
+    ExceptionResolution,
     FieldOwnership,
     Review,
     ReviewItem,
@@ -58,6 +59,7 @@ __all__ = [
     "DigestRun",
     "ExceptionComment",
     "ExceptionRecord",
+    "ExceptionResolution",
     "FieldOwnership",
     "FounderRecipient",
     "HeldItemChange",
@@ -83,6 +85,7 @@ __all__ = [
     "ScopeKey",
     "SeveritySla",
     "Shipment",
+    "SignInSession",
     "SkuMapping",
     "SkuRequest",
     "SkuSuggestion",

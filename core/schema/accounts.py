@@ -49,6 +49,24 @@ class LoginAttempt(Base):
     __table_args__ = (Index(None, "user_name", "at"),)
 
 
+class SignInSession(Base):
+    """A signed-in browser: the sha256 of its random cookie token, whose account, when last used.
+
+    Valid while not ended, not idle longer than the setting, not older than the maximum, and while
+    the account is enabled with the role and password it had at sign-in.
+    """
+
+    __tablename__ = "sign_in_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(Word, unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(Word)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_why: Mapped[str | None] = mapped_column(Word)
+
+
 class AuditEntry(Base):
     """One change (actor, time, object, field, old, new); append-only: rows are never updated or deleted."""
 

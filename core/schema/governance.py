@@ -40,6 +40,8 @@ class ExceptionRecord(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(default=0)
     cleared_by_data: Mapped[bool] = mapped_column(default=False)
+    # A person's resolution: "awaiting" new evidence, then "verified" (None otherwise).
+    verification: Mapped[str | None] = mapped_column(Word)
     version: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (
@@ -47,6 +49,30 @@ class ExceptionRecord(Base):
         Index(None, "status"),
         Index(None, "team", "status"),
     )
+
+
+class ExceptionResolution(Base):
+    """A person's closing of an exception (resolved or won't fix) and what the data said afterwards.
+
+    `after_import_id` is the newest committed import when the person closed it: only a later
+    import of an entity the rule reads is new evidence. `outcome` is awaiting (no evidence yet),
+    verified (the evidence no longer shows the problem), reopened (it still does: `evidence_*`
+    names the import) or standing (a won't-fix).
+    """
+
+    __tablename__ = "exception_resolutions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exception_id: Mapped[int] = mapped_column(ForeignKey("exceptions.id"), index=True)
+    status: Mapped[str] = mapped_column(Word)
+    resolved_by: Mapped[str]
+    resolved_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Word)
+    note: Mapped[str] = mapped_column(Text)
+    after_import_id: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(Word, index=True)
+    settled_at: Mapped[datetime | None]
+    evidence_import_id: Mapped[int | None]
+    evidence_file: Mapped[str | None] = mapped_column(Text)
 
 
 class ExceptionComment(Base):

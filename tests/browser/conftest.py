@@ -48,11 +48,12 @@ class AppServer:
 
 
 def start_server(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `streamlit run app.py` on a free port and wait until /_stcore/health answers ok."""
+    """Start `streamlit run serve.py` (the app with its sign-in routes) on a free port and wait
+    until /_stcore/health answers ok."""
     port = _free_port()
     env = {**os.environ, "INVGOV_DATABASE_URL": db_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -134,12 +135,17 @@ def wait_idle(page: object) -> None:
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
-def sign_in(page: object, base: str, name: str) -> None:
-    """Sign in through the form."""
-    page.goto(base)  # type: ignore[attr-defined]
-    wait_idle(page)
+def fill_sign_in(page: object, name: str, password: str = PASSWORD) -> None:
+    """Fill and send the served sign-in form (the page must show it)."""
+    page.locator("h1", has_text="Sign in to invgov").wait_for()  # type: ignore[attr-defined]
     page.get_by_label("User name").fill(name)  # type: ignore[attr-defined]
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in", exact=True).click()  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, base: str, name: str, path: str = "") -> None:
+    """Open a page signed out (the gate shows the sign-in form), sign in, wait for the app."""
+    page.goto(f"{base}/{path}")  # type: ignore[attr-defined]
+    fill_sign_in(page, name)
     page.get_by_text(f"Signed in as {name}").wait_for()  # type: ignore[attr-defined]
     wait_idle(page)
