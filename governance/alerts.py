@@ -23,10 +23,10 @@ from core.db import is_sqlite, read_session, write_session
 from core.schema import AlertMark, AlertOutbox, ExceptionRecord
 from core.settings import get_settings
 from core.timeutil import iso_z, to_epoch, utcnow
+from governance import labels
 from governance.vocabulary import ACTIVE, Severity
 from governance.webhook import host_of, post_json
 from metrics.kpi_board import KpiTile, kpi_tiles
-from metrics.kpi_text import target_text, value_text
 from metrics.kpis import Rag
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,8 @@ def compose(new: list[NewHigh], red: list[KpiTile], base_url: str) -> tuple[str,
     for tile in red:
         target = tile.target
         lines.append(
-            f"• KPI {tile.kpi.label} is red: {value_text(tile.kpi, tile.value)} ({tile.period}; "
-            f"target {target_text(tile.kpi, target)}, owner {target.owner_team or 'none'})"
+            f"• KPI {tile.kpi.label} is red: {labels.format_value(tile.value, tile.kpi.unit.value)} ({tile.period}; "
+            f"target {labels.target_text(tile.kpi.metric, target.comparator, target.target)}, owner {target.owner_team or 'none'})"
         )
     lines.append(f"Open the queue: {base_url.rstrip('/')}/queue")
     return summary, {"text": _slack("\n".join(lines))}

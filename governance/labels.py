@@ -99,7 +99,7 @@ def format_value(value: float | int | None, unit: Unit | str) -> str:
         return DASH
     number = float(value)
     formats = {
-        Unit.SHARE: lambda: f"{_one_decimal(number * 100)} %",
+        Unit.SHARE: lambda: f"{number * 100:,.1f} %",
         Unit.COUNT: lambda: f"{number:,.0f}",
         Unit.HOURS: lambda: f"{_one_decimal(number)} h",
         Unit.DAYS: lambda: f"{_one_decimal(number)} d",
@@ -155,6 +155,24 @@ def kpi_phrase(metric_id: str, value: float | None, comparator: str, target: flo
 
 RAG_WORDS = {"green": "on target", "amber": "near target", "red": "off target",
              "no_data": "no data"}  # fmt: skip
+NO_CHANGE = "no change"
+
+
+def format_change(change: float | None, unit: Unit | str) -> str | None:
+    """A week-over-week change as shown (`+1.2 pp`, `-3`, `+5 h`); "no change" when it rounds
+    to nothing; None without a change to show."""
+    if change is None:
+        return None
+    if Unit(unit) is Unit.SHARE:
+        text = f"{change * 100:+.1f} pp"
+    else:
+        text = ("-" if change < 0 else "+") + format_value(abs(change), unit)
+    return text if any(digit in text for digit in "123456789") else NO_CHANGE
+
+
+def kpi_change(metric_id: str, change: float | None) -> str | None:
+    """A KPI's week-over-week change in the KPI's unit (see format_change)."""
+    return format_change(change, metric_unit(metric_id))
 
 
 # --- exceptions ----------------------------------------------------------------------------------

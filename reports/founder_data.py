@@ -19,12 +19,12 @@ from sqlalchemy import Connection, Engine
 from core.db import read_session
 from core.settings import get_settings
 from core.timeutil import SECONDS_PER_DAY, iso_z, to_epoch, utcnow, week_label, week_start
+from governance import labels
 from governance.errors import GovernanceError
 from governance.queue import list_exceptions
 from metrics.aggregates import stored_weekly_rows
 from metrics.compute import reading
 from metrics.kpi_board import KpiTile, kpi_tiles, kpi_trends, latest_complete_week
-from metrics.kpi_text import STATUS_WORD, change_text, target_text, value_text
 from metrics.kpis import Rag
 from reports.exposures import Exposure, all_exposures
 
@@ -118,9 +118,12 @@ def _kpi_lines(conn: Connection, as_of: datetime) -> tuple[list[KpiLine], list[K
         kpi, target = tile.kpi, tile.target
         series = points.get(kpi.metric, {})
         lines.append(
-            KpiLine(kpi.metric, kpi.label, tile.period, tile.value, value_text(kpi, tile.value),
-                    target_text(kpi, target), tile.status, STATUS_WORD[tile.status],
-                    change_text(kpi, tile.change), target.owner_team or "–",
+            KpiLine(kpi.metric, kpi.label, tile.period, tile.value,
+                    labels.format_value(tile.value, kpi.unit.value),
+                    labels.target_text(kpi.metric, target.comparator, target.target),
+                    tile.status, labels.RAG_WORDS[tile.status.value],
+                    labels.format_change(tile.change, kpi.unit.value) or "",
+                    target.owner_team or "–",
                     tuple(series[w] for w in sorted(series)))
         )  # fmt: skip
     return lines, tiles

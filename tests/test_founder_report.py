@@ -81,7 +81,7 @@ def test_the_report_has_the_overviews_numbers_and_hand_worked_ones(brand: Engine
     ira = next(k for k in report.kpis if k.metric == "inventory_record_accuracy")
     # WEEK: STORE-03 off, DC-01 right → 1/2; the week before 2/3: change 50.0 − 66.7 = −16.7 pp.
     assert (ira.value, ira.value_text, ira.change_text, ira.status) == (
-        0.5, "50.0%", "-16.7 pp", Rag.RED
+        0.5, "50.0 %", "-16.7 pp", Rag.RED
     )  # fmt: skip
     (drift,) = report.drifting  # DC-01 never drops: only STORE-03 (2/4 against 4/4)
     assert (drift.location, drift.recent, drift.earlier, drift.recent_counts) == (
@@ -107,7 +107,7 @@ def test_the_pdf_is_one_a4_page_showing_those_numbers(brand: Engine, tmp_path: P
     width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)  # A4 in mm
     text = pdf.pages[0].extract_text()
-    for expected in (f"week {WEEK}", "Inventory record accuracy", "50.0%", "-16.7 pp",
+    for expected in (f"week {WEEK}", "Inventory record accuracy", "50.0 %", "-16.7 pp",
                      "off target", "STORE-03", "USD 30.00", "USD 55.00", "inventory control"):  # fmt: skip
         assert expected in text, expected
     assert len(PdfReader(out).pages) == 1
@@ -127,7 +127,7 @@ def founder_report_like(teams: int) -> FounderReport:
     from reports.founder_data import KpiLine
 
     kpis = tuple(
-        KpiLine(f"m{i}", f"KPI {i}", WEEK, 0.5, "50.0%", "≥ 98.0%", Rag.RED, "off target",
+        KpiLine(f"m{i}", f"KPI {i}", WEEK, 0.5, "50.0 %", "≥ 98.0 %", Rag.RED, "off target",
                 "-1.0 pp", "inventory control", tuple([0.5] * 12))
         for i in range(16)
     )  # fmt: skip

@@ -13,9 +13,9 @@ from cadence.folders import FolderSpec
 from cadence.watch import watch_once
 from core.db import read_session, write_session
 from governance.permissions import Actor
-from tests.governance_support import audit_after, last_audit_id, make_people
+from tests.governance_support import audit_after, last_audit_id, make_people, session_token
 from tests.test_sources_page import APP, PAGE
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def people(engine: Engine) -> dict[str, Actor]:
 
 def page(user: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = user
+    at.session_state[TOKEN_KEY] = session_token(user)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]

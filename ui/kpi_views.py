@@ -85,20 +85,12 @@ def number_text(value: float | None, unit: Unit) -> str:
     return labels.format_value(value, unit.value)
 
 
-NO_CHANGE = "no change"
+NO_CHANGE = labels.NO_CHANGE
 
 
 def change_text(change: float | None, unit: Unit) -> str | None:
-    """A week-over-week change as shown (percentage points for shares)."""
-    if change is None:
-        return None
-    if unit is Unit.SHARE:
-        text = f"{change * 100:+.1f} pp"
-    elif unit is Unit.HOURS:
-        text = f"{change:+,.1f} h"
-    else:
-        text = f"{change:+,.0f}"
-    return text if any(digit in text for digit in "123456789") else NO_CHANGE
+    """A week-over-week change as shown (percentage points for shares; governance.labels)."""
+    return labels.format_change(change, unit.value)
 
 
 def _tile(column: Any, view: dict[str, Any]) -> None:
