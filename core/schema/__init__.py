@@ -37,11 +37,13 @@ from core.schema.governance import (
 from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
 from core.schema.kpis import KpiTarget
 from core.schema.mapping import SkuSuggestion, SystemRecord
+from core.schema.migration import BookSystem, ItemMasterFreeze, MigrationExplanation, SystemMigration
 
 __all__ = [
     "CANONICAL_TABLES",
     "AuditEntry",
     "Base",
+    "BookSystem",
     "BundleComponent",
     "CycleCount",
     "ExceptionComment",
@@ -52,12 +54,14 @@ __all__ = [
     "IntegrationEvent",
     "Item",
     "ItemChange",
+    "ItemMasterFreeze",
     "KpiTarget",
     "Location",
     "LoginAttempt",
     "MetricSnapshot",
     "MetricState",
     "MetricWeek",
+    "MigrationExplanation",
     "OpenReturn",
     "Order",
     "OrderFact",
@@ -74,6 +78,7 @@ __all__ = [
     "SkuRequest",
     "SkuSuggestion",
     "StockLevel",
+    "SystemMigration",
     "SystemRecord",
     "Team",
     "User",

@@ -1,0 +1,365 @@
+"""The parallel run of a migration: per UTC day, an old and a new system's stock per (location, sku, status).
+
+For each day from the migration's first day to the day of as_of, each system counts with its newest
+snapshot at or before the day's end (as_of for the current day), by SPEC section 3's resolution and
+latest-snapshot rules (metrics.stock): a system SKU resolves through sku_mappings, else to an item
+created by the day's end; per (system, location, sku, status) the newest as_of among the rows
+resolving to that sku counts, its rows summed, so a SKU missing from a newer snapshot keeps its
+older value. Every status counts, not only sellable. The pairs are the union of both sides, a
+missing side counting 0: a location only one system holds stock at gives pairs that differ. A day
+appears once both systems have a stock row (in the migrated locations) at or before its end.
+
+Each system SKU's snapshots are first carried to the days they are the newest of (an as_of-join on
+day numbers), then resolved at each day's end and reduced by `newest_summed`; this equals applying
+the rules afresh at each day's end, without joining every day to the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    union_all,
+)
+
+from core.schema import StockLevel
+from core.timeutil import SECONDS_PER_DAY, to_epoch
+from metrics.sql import epoch, flag, happened, integer_sum, number
+from metrics.stock import newest_summed, resolve_by
+
+EPOCH_DAY = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a parallel run compares: two systems, from a first day, at some locations (empty: all)."""
+
+    old: str
+    new: str
+    start: date
+    locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Pairs compared, pairs equal, units differing (Σ abs difference), pairs each side holds."""
+
+    compared: int = 0
+    equal: int = 0
+    units_differing: int = 0
+    old_pairs: int = 0
+    new_pairs: int = 0
+
+    @property
+    def differing(self) -> int:
+        """Pairs whose quantities differ."""
+        return self.compared - self.equal
+
+    @property
+    def match_rate(self) -> float | None:
+        """equal / compared (None when nothing was compared)."""
+        return self.equal / self.compared if self.compared else None
+
+    def plus(self, other: Tally) -> Tally:
+        """The two tallies summed (every part is additive)."""
+        return Tally(
+            self.compared + other.compared,
+            self.equal + other.equal,
+            self.units_differing + other.units_differing,
+            self.old_pairs + other.old_pairs,
+            self.new_pairs + other.new_pairs,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts of `migration report --json`."""
+        return {
+            "compared": self.compared,
+            "equal": self.equal,
+            "units_differing": self.units_differing,
+            "match_rate": self.match_rate,
+            "old_pairs": self.old_pairs,
+            "new_pairs": self.new_pairs,
+        }
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The tally of one day, location and status (the grain the database groups at)."""
+
+    day: date
+    location: str
+    status: str
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every day a parallel run compared, up to as_of, with its cells."""
+
+    scope: Scope
+    as_of: datetime
+    days: tuple[date, ...]
+    cells: tuple[Cell, ...] = field(default=())
+
+    def complete(self, day: date) -> bool:
+        """Whether the day had ended by as_of (the current day is judged at as_of)."""
+        return to_epoch(self.as_of) >= day_number(day) * SECONDS_PER_DAY + SECONDS_PER_DAY - 1
+
+    def total(self, day: date) -> Tally:
+        """The tally of a whole day."""
+        return _summed(c.tally for c in self.cells if c.day == day)
+
+    def by_location(self, day: date) -> dict[str, Tally]:
+        """A day's tallies per location, by location id."""
+        return _grouped(self.cells, day, lambda c: c.location)
+
+    def by_status(self, day: date) -> dict[str, Tally]:
+        """A day's tallies per status, by status."""
+        return _grouped(self.cells, day, lambda c: c.status)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One compared (location, sku, status) of a day: each side's quantity and whether it has a row."""
+
+    day: date
+    location: str
+    sku: str
+    status: str
+    old_qty: int
+    new_qty: int
+    on_old: bool
+    on_new: bool
+
+    @property
+    def difference(self) -> int:
+        """new − old."""
+        return self.new_qty - self.old_qty
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(location, sku, status)."""
+        return (self.location, self.sku, self.status)
+
+
+def _summed(tallies: Iterable[Tally]) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total = total.plus(tally)
+    return total
+
+
+def _grouped(cells: Iterable[Cell], day: date, key: Any) -> dict[str, Tally]:
+    groups: dict[str, Tally] = {}
+    for cell in cells:
+        if cell.day == day:
+            groups[key(cell)] = groups.get(key(cell), Tally()).plus(cell.tally)
+    return dict(sorted(groups.items()))
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01."""
+    return (day - EPOCH_DAY).days
+
+
+def day_of(number_of_day: int) -> date:
+    """The date of a day number."""
+    return EPOCH_DAY + timedelta(days=int(number_of_day))
+
+
+def _day(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return epoch(column) // number(SECONDS_PER_DAY)
+
+
+def _in_scope(scope: Scope, now: int) -> list[ColumnElement[bool]]:
+    stock = StockLevel.__table__
+    conditions = [stock.c.system.in_([scope.old, scope.new]), happened(stock.c.as_of, now)]
+    if scope.locations:
+        conditions.append(stock.c.location_id.in_(sorted(scope.locations)))
+    return conditions
+
+
+def first_day(conn: Connection, scope: Scope, as_of: datetime) -> date | None:
+    """The first day both systems have a stock row by its end (not before the scope's start)."""
+    stock = StockLevel.__table__
+    firsts = conn.execute(
+        select(stock.c.system, func.min(epoch(stock.c.as_of)))
+        .where(*_in_scope(scope, to_epoch(as_of)))
+        .group_by(stock.c.system)
+    ).all()
+    if len(firsts) < 2:
+        return None
+    both = max(int(seconds) for _system, seconds in firsts) // SECONDS_PER_DAY
+    return max(scope.start, day_of(both))
+
+
+def _days(first: int, last: int) -> Any:
+    """A recursive CTE of the day numbers first..last (the same SQL on SQLite and PostgreSQL)."""
+    start = select(cast(number(first), BigInteger).label("day")).cte("days", recursive=True)
+    following = select(cast(start.c.day + number(1), BigInteger).label("day")).where(
+        start.c.day < number(last)
+    )
+    return start.union_all(following)
+
+
+def _snapshots(scope: Scope, now: int) -> Subquery:
+    """Stock rows in scope with the as_of (epoch) of the next snapshot of the same system SKU."""
+    stock = StockLevel.__table__
+    series = (stock.c.system, stock.c.location_id, stock.c.system_sku, stock.c.status)
+    following = func.lead(epoch(stock.c.as_of)).over(partition_by=series, order_by=stock.c.as_of)
+    return (
+        select(*series, stock.c.as_of, stock.c.quantity, following.label("next_as_of"))
+        .where(*_in_scope(scope, now))
+        .subquery("snapshots")
+    )
+
+
+def _daily(scope: Scope, now: int, first: int, last: int) -> Subquery:
+    """Per (day, system, location, sku, status): the summed quantity of its newest snapshot."""
+    snaps, days = _snapshots(scope, now), _days(first, last)
+    day_end = days.c.day * number(SECONDS_PER_DAY) + number(SECONDS_PER_DAY - 1)
+    cutoff = case((day_end > number(now), number(now)), else_=day_end)
+    newest_then = and_(
+        _day(snaps.c.as_of) <= days.c.day,
+        or_(
+            snaps.c.next_as_of.is_(None), snaps.c.next_as_of // number(SECONDS_PER_DAY) > days.c.day
+        ),
+    )
+    carried = (
+        select(days.c.day, cutoff.label("cutoff"), snaps)
+        .select_from(days.join(snaps, newest_then))
+        .subquery("carried")
+    )
+    joined, sku = resolve_by(carried, carried.c.cutoff)
+    resolved = (
+        select(
+            carried.c.day,
+            carried.c.system,
+            carried.c.location_id,
+            sku.label("sku"),
+            carried.c.status,
+            carried.c.as_of,
+            carried.c.quantity,
+        )
+        .select_from(joined)
+        .where(sku.is_not(None))
+        .subquery("resolved_days")
+    )
+    group = ("day", "system", "location_id", "sku", "status")
+    return newest_summed(resolved, group, "daily").subquery("daily")
+
+
+def _pairs(scope: Scope, now: int, first: int, last: int) -> Subquery:
+    """Per (day, location, sku, status): old and new quantity (0 when missing), and which side has it."""
+    daily = _daily(scope, now, first, last)
+    keys = (daily.c.day, daily.c.location_id, daily.c.sku, daily.c.status)
+    one, zero = number(1), number(0)
+
+    def side(system: str, is_old: bool) -> Select[Any]:
+        qty = daily.c.qty
+        return select(
+            *keys,
+            (qty if is_old else zero).label("old_qty"),
+            (zero if is_old else qty).label("new_qty"),
+            (one if is_old else zero).label("on_old"),
+            (zero if is_old else one).label("on_new"),
+        ).where(daily.c.system == system)
+
+    sides = union_all(side(scope.old, True), side(scope.new, False)).subquery("sides")
+    grouped = (sides.c.day, sides.c.location_id, sides.c.sku, sides.c.status)
+    return (
+        select(
+            *grouped,
+            *(integer_sum(sides.c[p]).label(p) for p in ("old_qty", "new_qty", "on_old", "on_new")),
+        )
+        .group_by(*grouped)
+        .subquery("pairs")
+    )
+
+
+def compare(conn: Connection, scope: Scope, as_of: datetime) -> Comparison:
+    """Every day of the parallel run up to as_of, tallied per (day, location, status) in SQL."""
+    first = first_day(conn, scope, as_of)
+    now = to_epoch(as_of)
+    last = now // SECONDS_PER_DAY
+    if first is None or day_number(first) > last:
+        return Comparison(scope, as_of, ())
+    pairs = _pairs(scope, now, day_number(first), last)
+    diff = func.abs(pairs.c.old_qty - pairs.c.new_qty)
+    query = (
+        select(
+            pairs.c.day,
+            pairs.c.location_id,
+            pairs.c.status,
+            func.count().label("compared"),
+            integer_sum(flag(pairs.c.old_qty == pairs.c.new_qty)).label("equal"),
+            integer_sum(diff).label("units_differing"),
+            integer_sum(pairs.c.on_old).label("old_pairs"),
+            integer_sum(pairs.c.on_new).label("new_pairs"),
+        )
+        .group_by(pairs.c.day, pairs.c.location_id, pairs.c.status)
+        .order_by(pairs.c.day, pairs.c.location_id, pairs.c.status)
+    )
+    cells = tuple(
+        Cell(
+            day_of(row.day),
+            row.location_id,
+            row.status,
+            Tally(row.compared, row.equal, row.units_differing, row.old_pairs, row.new_pairs),
+        )
+        for row in conn.execute(query)
+    )
+    days = tuple(day_of(d) for d in range(day_number(first), last + 1))
+    return Comparison(scope, as_of, days, cells)
+
+
+def pairs_of_day(
+    conn: Connection, scope: Scope, as_of: datetime, day: date, *, differing_only: bool = True
+) -> list[Pair]:
+    """The pairs of one day (the differing ones by default), largest difference first."""
+    now = min(to_epoch(as_of), day_number(day) * SECONDS_PER_DAY + SECONDS_PER_DAY - 1)
+    first = first_day(conn, scope, as_of)
+    if first is None or day < first or day_number(day) > to_epoch(as_of) // SECONDS_PER_DAY:
+        return []
+    pairs = _pairs(scope, now, day_number(day), day_number(day))
+    diff = func.abs(pairs.c.old_qty - pairs.c.new_qty)
+    query = select(pairs).order_by(diff.desc(), pairs.c.location_id, pairs.c.sku, pairs.c.status)
+    if differing_only:
+        query = query.where(pairs.c.old_qty != pairs.c.new_qty)
+    return [
+        Pair(day, r.location_id, r.sku, r.status, r.old_qty, r.new_qty, r.on_old > 0, r.on_new > 0)
+        for r in conn.execute(query)
+    ]
+
+
+def locations_seen(conn: Connection, scope: Scope, as_of: datetime) -> list[str]:
+    """The locations either system holds stock rows at by as_of (the scope's own, when it names some)."""
+    if scope.locations:
+        return sorted(scope.locations)
+    stock = StockLevel.__table__
+    query = (
+        select(stock.c.location_id)
+        .where(*_in_scope(scope, to_epoch(as_of)))
+        .distinct()
+        .order_by(stock.c.location_id)
+    )
+    return list(conn.scalars(query))
+
+
+def utc_midnight(day: date) -> datetime:
+    """00:00 UTC of a day."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
