@@ -25,7 +25,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
-    Select,
     Subquery,
     and_,
     case,
@@ -33,13 +32,12 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    union_all,
 )
 
 from core.schema import StockLevel
 from core.timeutil import SECONDS_PER_DAY, to_epoch
 from metrics.sql import epoch, flag, happened, integer_sum, number
-from metrics.stock import newest_summed, resolve_by
+from metrics.stock import newest_rows, resolve_by
 
 EPOCH_DAY = date(1970, 1, 1)
 
@@ -216,21 +214,28 @@ def _days(first: int, last: int) -> Any:
     return start.union_all(following)
 
 
-def _snapshots(scope: Scope, now: int) -> Subquery:
-    """Stock rows in scope with the as_of (epoch) of the next snapshot of the same system SKU."""
+def _snapshots(scope: Scope, now: int, first: int) -> Subquery:
+    """Stock rows in scope with the as_of (epoch) of the next snapshot of the same system SKU;
+    rows already superseded when the first day ends are left out (they count on no day)."""
     stock = StockLevel.__table__
     series = (stock.c.system, stock.c.location_id, stock.c.system_sku, stock.c.status)
     following = func.lead(epoch(stock.c.as_of)).over(partition_by=series, order_by=stock.c.as_of)
-    return (
+    windowed = (
         select(*series, stock.c.as_of, stock.c.quantity, following.label("next_as_of"))
         .where(*_in_scope(scope, now))
+        .subquery("series")
+    )
+    first_end = number((first + 1) * SECONDS_PER_DAY)
+    return (
+        select(windowed)
+        .where(or_(windowed.c.next_as_of.is_(None), windowed.c.next_as_of >= first_end))
         .subquery("snapshots")
     )
 
 
-def _daily(scope: Scope, now: int, first: int, last: int) -> Subquery:
-    """Per (day, system, location, sku, status): the summed quantity of its newest snapshot."""
-    snaps, days = _snapshots(scope, now), _days(first, last)
+def _resolved_days(scope: Scope, now: int, first: int, last: int) -> Subquery:
+    """Each system SKU's newest snapshot of each day, resolved at the day's end (unresolved left out)."""
+    snaps, days = _snapshots(scope, now, first), _days(first, last)
     day_end = days.c.day * number(SECONDS_PER_DAY) + number(SECONDS_PER_DAY - 1)
     cutoff = case((day_end > number(now), number(now)), else_=day_end)
     newest_then = and_(
@@ -245,7 +250,7 @@ def _daily(scope: Scope, now: int, first: int, last: int) -> Subquery:
         .subquery("carried")
     )
     joined, sku = resolve_by(carried, carried.c.cutoff)
-    resolved = (
+    return (
         select(
             carried.c.day,
             carried.c.system,
@@ -259,34 +264,28 @@ def _daily(scope: Scope, now: int, first: int, last: int) -> Subquery:
         .where(sku.is_not(None))
         .subquery("resolved_days")
     )
-    group = ("day", "system", "location_id", "sku", "status")
-    return newest_summed(resolved, group, "daily").subquery("daily")
 
 
 def _pairs(scope: Scope, now: int, first: int, last: int) -> Subquery:
-    """Per (day, location, sku, status): old and new quantity (0 when missing), and which side has it."""
-    daily = _daily(scope, now, first, last)
-    keys = (daily.c.day, daily.c.location_id, daily.c.sku, daily.c.status)
-    one, zero = number(1), number(0)
+    """Per (day, location, sku, status): old and new quantity (0 when missing), and which side has it.
 
-    def side(system: str, is_old: bool) -> Select[Any]:
-        qty = daily.c.qty
-        return select(
-            *keys,
-            (qty if is_old else zero).label("old_qty"),
-            (zero if is_old else qty).label("new_qty"),
-            (one if is_old else zero).label("on_old"),
-            (zero if is_old else one).label("on_new"),
-        ).where(daily.c.system == system)
-
-    sides = union_all(side(scope.old, True), side(scope.new, False)).subquery("sides")
-    grouped = (sides.c.day, sides.c.location_id, sides.c.sku, sides.c.status)
+    The rows counting per (day, system, location, sku, status) are those of its newest as_of
+    (metrics.stock's rule); one grouping then sums each side's.
+    """
+    resolved = _resolved_days(scope, now, first, last)
+    counted = newest_rows(resolved, ("day", "system", "location_id", "sku", "status"), "daily")
+    keys = (counted.c.day, counted.c.location_id, counted.c.sku, counted.c.status)
+    is_old, is_new = counted.c.system == scope.old, counted.c.system == scope.new
+    zero = number(0)
     return (
         select(
-            *grouped,
-            *(integer_sum(sides.c[p]).label(p) for p in ("old_qty", "new_qty", "on_old", "on_new")),
+            *keys,
+            integer_sum(case((is_old, counted.c.quantity), else_=zero)).label("old_qty"),
+            integer_sum(case((is_new, counted.c.quantity), else_=zero)).label("new_qty"),
+            integer_sum(flag(is_old)).label("on_old"),
+            integer_sum(flag(is_new)).label("on_new"),
         )
-        .group_by(*grouped)
+        .group_by(*keys)
         .subquery("pairs")
     )
 

@@ -63,18 +63,21 @@ def resolve(rows: FromClause, ctx: Context) -> tuple[FromClause, ColumnElement[A
     return resolve_by(rows, number(ctx.now))
 
 
-def newest_summed(resolved: Subquery, group: tuple[str, ...], name: str) -> Select[Any]:
-    """Per group of `resolved` rows (with as_of, quantity and the group's columns): the summed
-    quantity (`qty`) of the rows of the group's newest as_of (the latest-snapshot rule)."""
+def newest_rows(resolved: Subquery, group: tuple[str, ...], name: str) -> Subquery:
+    """The rows of `resolved` (with as_of and the group's columns) that count by the latest-snapshot
+    rule: per group, those of the group's newest as_of."""
     keys = [resolved.c[column] for column in group]
     newest = func.max(resolved.c.as_of).over(partition_by=keys).label("newest")
     ranked = select(resolved, newest).subquery(f"{name}_ranked")
-    ranked_keys = [ranked.c[column] for column in group]
-    return (
-        select(*ranked_keys, integer_sum(ranked.c.quantity).label("qty"))
-        .where(ranked.c.as_of == ranked.c.newest)
-        .group_by(*ranked_keys)
-    )
+    return select(ranked).where(ranked.c.as_of == ranked.c.newest).subquery(f"{name}_newest")
+
+
+def newest_summed(resolved: Subquery, group: tuple[str, ...], name: str) -> Select[Any]:
+    """Per group of `resolved` rows (with as_of, quantity and the group's columns): the summed
+    quantity (`qty`) of the rows of the group's newest as_of."""
+    counted = newest_rows(resolved, group, name)
+    keys = [counted.c[column] for column in group]
+    return select(*keys, integer_sum(counted.c.quantity).label("qty")).group_by(*keys)
 
 
 def latest_sellable(ctx: Context) -> CTE:

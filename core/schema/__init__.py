@@ -37,7 +37,12 @@ from core.schema.governance import (
 from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
 from core.schema.kpis import KpiTarget
 from core.schema.mapping import SkuSuggestion, SystemRecord
-from core.schema.migration import BookSystem, ItemMasterFreeze, MigrationExplanation, SystemMigration
+from core.schema.migration import (
+    BookSystem,
+    ItemMasterFreeze,
+    MigrationExplanation,
+    SystemMigration,
+)
 
 __all__ = [
     "CANONICAL_TABLES",
