@@ -19,7 +19,7 @@ from connectors.sources import SOURCES, SourceContext, canonical_files_in, prepa
 from core.db import get_engine, read_session, write_session
 from core.schema import ImportRun
 from core.timeutil import utcnow
-from governance.freeze import freeze_state, request_held_skus
+from governance.freeze import freeze_state, request_held_skus, settle_held_skus
 from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
 from governance.pipeline import after_import, detection_deferred
@@ -152,6 +152,10 @@ def import_file(
             counts.notes += request_held_skus(session, system=prepared.system,
                                               rows=counts.held_new_items, file_name=path.name,
                                               run_id=run.id, actor=actor)  # fmt: skip
+        elif not frozen and prepared.system == owners["item_master"] and "items" in touched:
+            counts.notes += settle_held_skus(session, system=prepared.system,
+                                             skus=[r["sku"] for r in touched["items"]],
+                                             file_name=path.name, actor=actor)  # fmt: skip
         refresh.finish(session, now=started_at)
         duration_ms = int((time.perf_counter() - started) * 1000)
         notes = prepared.notes + counts.notes

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.schema import ItemMasterFreeze, SkuRequest
+from core.schema import Item, ItemMasterFreeze, SkuRequest
 from core.timeutil import iso_z, utcnow
 from governance.audit import SYSTEM_ACTOR, record
 from governance.errors import ConflictError, GovernanceError
@@ -146,6 +146,39 @@ def request_held_skus(
     if waiting:
         notes.append(f"item-master freeze: {len(waiting)} new SKU(s) already wait for approval")
     return notes
+
+
+def settle_held_skus(
+    session: Session, *, system: str, skus: Sequence[str], file_name: str, actor: str | None
+) -> list[str]:
+    """After the freeze: requests filed from `system`'s frozen files for SKUs its file has now
+    created are closed (rejected as settled by the file), audited; import notes."""
+    if not skus:
+        return []
+    query = select(SkuRequest).where(
+        SkuRequest.requester == import_requester(system),
+        SkuRequest.status == PENDING,
+        SkuRequest.kind == "new_sku",
+    )
+    wanted, items = set(skus), Item.__table__
+    pending = [r for r in session.scalars(query) if r.sku in wanted]
+    created = set(
+        session.scalars(
+            select(items.c.sku).where(items.c.sku.in_(sorted({r.sku for r in pending})))
+        )
+    )
+    why = f"created by {system}'s file {file_name} after the item-master freeze was lifted"
+    settled = [r for r in pending if r.sku in created]
+    for request in settled:
+        request.status, request.decided_by, request.decided_at = "rejected", SYSTEM_ACTOR, utcnow()
+        request.reason, request.version = why, request.version + 1
+        record(session, actor=actor or SYSTEM_ACTOR, action="sku_request.rejected",
+               object_type="sku_request", object_id=request.id, field="status", old=PENDING,
+               new="rejected", detail=why)  # fmt: skip
+    session.flush()
+    return (
+        [f"{len(settled)} SKU request(s) from the freeze settled by this file"] if settled else []
+    )
 
 
 def _pending(session: Session, sku: str) -> bool:

@@ -39,7 +39,12 @@ def book_of(location: ColumnElement[Any], ctx: Context) -> ColumnElement[str]:
     """The book system of a location column: a steward's stored row (a cutover writes one), else
     the per-location setting, else the default book."""
     books = BookSystem.__table__
-    stored = select(books.c.system).where(books.c.location_id == location).scalar_subquery()
+    stored = (
+        select(books.c.system)
+        .where(books.c.location_id == location)
+        .correlate_except(books)  # the location's table, however deep the enclosing query
+        .scalar_subquery()
+    )
     settings = ctx.settings
     configured = text_by_key(location, settings.book_system_by_location, settings.book_system)
     return func.coalesce(stored, configured)
