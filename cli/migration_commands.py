@@ -205,8 +205,8 @@ def cmd_close(args: argparse.Namespace) -> int:
         )  # fmt: skip
     m = done.migration
     print(f"migration {m.id} cut over by {m.closed_by}: book of {', '.join(done.switched) or 'no location'} is now {m.new}")  # fmt: skip
-    for location, book in done.left:
-        print(f"  {location}: book is {book}, not {m.old}: left as it is")
+    for location, why in done.left:
+        print(f"  {location} left as it is: {why}")
     return 0
 
 

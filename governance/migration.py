@@ -26,7 +26,7 @@ from governance.errors import ConflictError, GovernanceError, NotFound
 from governance.ownership import SYSTEM_NAME, Reader
 from governance.permissions import Action, Actor, authorize
 from governance.readiness import Readiness, Rules, assess, percent
-from metrics.parallel_run import Scope, locations_seen, pairs_of_day
+from metrics.parallel_run import Scope, locations_held, locations_seen, pairs_of_day
 
 DEFAULT_TARGET = Decimal("0.995")
 DEFAULT_DAYS = 14
@@ -88,7 +88,7 @@ class Cutover:
 
     migration: MigrationView
     switched: tuple[str, ...]
-    left: tuple[tuple[str, str], ...]  # (location, its book) where the book was not the old system
+    left: tuple[tuple[str, str], ...]  # (location, why its book was left as it is)
 
 
 def view(row: SystemMigration) -> MigrationView:
@@ -287,19 +287,24 @@ def close_migration(
             "(cut over anyway by accepting the blockers)"
         )
     where = locations_seen(session.connection(), migration.scope, moment)
-    current = books(session, where)
-    switched = tuple(
-        b.location for b in current if b.location in where and b.system == row.old_system
-    )
-    left = tuple((b.location, b.system) for b in current
-                 if b.location in where and b.system != row.old_system)  # fmt: skip
+    held = set(locations_held(session.connection(), row.new_system, moment))
+    switched, left = [], []
+    for book in books(session, where):
+        if book.location not in where:
+            continue
+        if book.system != row.old_system:
+            left.append((book.location, f"its book is {book.system}, not {row.old_system}"))
+        elif book.location not in held:
+            left.append((book.location, f"{row.new_system} holds no stock there"))
+        else:
+            switched.append(book.location)
     for location in switched:
         write_book(session, me, location, row.new_system, f"cutover of migration {row.id}")
     state = {"ready": verdict.ready, "streak": verdict.streak, "blockers": list(verdict.blockers),
-             "accepted_blockers": bool(verdict.blockers), "switched": list(switched),
+             "accepted_blockers": bool(verdict.blockers), "switched": switched,
              "left": [list(x) for x in left]}  # fmt: skip
     _finish(session, me, row, MigrationStatus.CUTOVER, text, state)
-    return Cutover(view(row), switched, left)
+    return Cutover(view(row), tuple(switched), tuple(left))
 
 
 def abandon_migration(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -359,6 +359,13 @@ def locations_seen(conn: Connection, scope: Scope, as_of: datetime) -> list[str]
     return list(conn.scalars(query))
 
 
-def utc_midnight(day: date) -> datetime:
-    """00:00 UTC of a day."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def locations_held(conn: Connection, system: str, as_of: datetime) -> list[str]:
+    """The locations a system holds stock rows at by as_of."""
+    stock = StockLevel.__table__
+    query = (
+        select(stock.c.location_id)
+        .where(stock.c.system == system, happened(stock.c.as_of, to_epoch(as_of)))
+        .distinct()
+        .order_by(stock.c.location_id)
+    )
+    return list(conn.scalars(query))

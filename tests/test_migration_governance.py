@@ -154,7 +154,7 @@ def test_cutover_switches_the_book_of_migrated_locations_and_the_stock_compariso
     with write_session(engine) as session:
         done = migration.close_migration(session=session, actor=people["steward2"],
                                          migration_id=run, note="ready for 3 days", now=at)  # fmt: skip
-    assert (done.switched, done.left) == (("DC1",), (("STORE1", "pos"),))
+    assert (done.switched, done.left) == (("DC1",), (("STORE1", "its book is pos, not wms"),))
     assert (done.migration.status, done.migration.closed_by) == (
         migration.MigrationStatus.CUTOVER,
         "steward2",
