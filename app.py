@@ -18,6 +18,7 @@ PAGES: dict[str, st.Page] = {
     "review": st.Page("pages/review.py", title="Weekly review", icon=":material/event_note:", url_path="review"),
     "approvals": st.Page("pages/approvals.py", title="SKU approvals", icon=":material/fact_check:", url_path="approvals"),
     "ownership": st.Page("pages/ownership.py", title="Ownership", icon=":material/account_tree:", url_path="ownership"),
+    "migration": st.Page("pages/migration.py", title="Migration", icon=":material/compare_arrows:", url_path="migration"),
     "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     "sources": st.Page("pages/sources.py", title="Sources", icon=":material/upload_file:", url_path="sources"),
     "account": st.Page("pages/account.py", title="My account", icon=":material/person:", url_path="account"),

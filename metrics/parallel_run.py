@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
 )
 
-from core.schema import StockLevel
+from core.schema import Location, StockLevel
 from core.timeutil import SECONDS_PER_DAY, to_epoch
 from metrics.sql import epoch, flag, happened, integer_sum, number
 from metrics.stock import newest_rows, resolve_by
@@ -369,3 +369,16 @@ def locations_held(conn: Connection, system: str, as_of: datetime) -> list[str]:
         .order_by(stock.c.location_id)
     )
     return list(conn.scalars(query))
+
+
+def systems_with_stock(conn: Connection) -> list[str]:
+    """Every system with stock rows (the candidates of a migration), sorted."""
+    stock = StockLevel.__table__
+    return list(conn.scalars(select(stock.c.system).distinct().order_by(stock.c.system)))
+
+
+def locations_known(conn: Connection) -> list[str]:
+    """Every location in locations or in stock rows, sorted."""
+    stock, locations = StockLevel.__table__, Location.__table__
+    known = set(conn.scalars(select(locations.c.location_id)))
+    return sorted(known | set(conn.scalars(select(stock.c.location_id).distinct())))
