@@ -12,11 +12,13 @@ from sqlalchemy import Engine, select
 import jobs
 from core.db import read_session, write_session
 from core.schema import BookSystem, HeldItemChange, Item, SkuRequest, SystemMigration
+from core.timeutil import utcnow
 from governance import book_systems, freeze, migration
 from governance.detection import detect
 from governance.errors import ConflictError, GovernanceError
 from governance.permissions import Actor
 from metrics import compute_metrics
+from metrics.current import rows_now
 from tests.governance_support import audit_after, exceptions, last_audit_id, make_people
 from tests.test_metrics_common import load
 
@@ -147,6 +149,7 @@ def test_cutover_switches_the_book_of_migrated_locations_and_the_stock_compariso
     at = end_of(DAYS[2])
     compared = {r["key"] for r in _disc(engine, at)}
     assert compared == {"shopify", "wms2"}  # wms is DC1's book: shopify and wms2 compared with it
+    assert _stored_disc(engine) == {"shopify", "wms2"}  # the aggregates say the same
     with pytest.raises(ConflictError), write_session(engine) as session:  # a stale version refuses
         migration.close_migration(session=session, actor=people["steward1"], migration_id=run,
                                   note="go", seen_version=7, now=at)  # fmt: skip
@@ -168,6 +171,17 @@ def test_cutover_switches_the_book_of_migrated_locations_and_the_stock_compariso
         assert session.get_one(BookSystem, "DC1").system == "wms2"
     # Now wms2 is DC1's book: the old WMS and shopify are compared with it.
     assert {r["key"] for r in _disc(engine, at)} == {"shopify", "wms"}
+    assert _stored_disc(engine) == {
+        "shopify",
+        "wms",
+    }  # the audited change made the refresh redo stock
+
+
+def _stored_disc(engine: Engine) -> set[object]:
+    """The systems compared by stock_discrepancies now, read from the refreshed aggregates."""
+    rows, source = rows_now(engine, utcnow())
+    assert source == "aggregates"
+    return {r["key"] for r in rows if r["metric"] == "stock_discrepancies" and r["dim"] == "system"}
 
 
 def _disc(engine: Engine, at: datetime) -> list[dict[str, object]]:
