@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 import jobs
 from core.db import read_session, write_session
 from core.schema import BookSystem, HeldItemChange, Item, SkuRequest, SystemMigration
+from core.settings import get_settings
 from core.timeutil import utcnow
 from governance import book_systems, freeze, migration
 from governance.detection import detect
@@ -19,6 +20,7 @@ from governance.errors import ConflictError, GovernanceError
 from governance.permissions import Actor
 from metrics import compute_metrics
 from metrics.current import rows_now
+from tests.conftest import FIXTURES
 from tests.governance_support import audit_after, exceptions, last_audit_id, make_people
 from tests.test_metrics_common import load
 
@@ -328,3 +330,22 @@ def test_the_freeze_is_audited_and_refused_when_already_so(
     with read_session(engine) as session:
         state = freeze.freeze_state(session)
     assert (state.active, state.by, state.reason, state.version) == (False, "steward2", "done", 2)
+
+
+def test_during_the_freeze_a_shop_owners_stock_file_creates_no_draft_items(
+    engine: Engine, people: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INVGOV_ITEM_MASTER_SYSTEM", "shopify")
+    get_settings.cache_clear()
+    inventory = FIXTURES / "shopify-inventory" / "inventory_export.csv"
+    set_freeze(engine, people["steward1"], True, "WMS migration")
+    frozen = jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    assert frozen.ok and frozen.inserted > 0  # its stock rows load
+    assert "new SKU(s) not created" in " ".join(frozen.notes)
+    with read_session(engine) as session:
+        assert session.scalars(select(Item)).all() == []
+        assert session.scalars(select(SkuRequest)).all() == []  # drafts are not filed either
+    set_freeze(engine, people["steward1"], False, "done")
+    after = jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    with read_session(engine) as session:
+        assert after.ok and len(session.scalars(select(Item)).all()) > 0
