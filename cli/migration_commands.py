@@ -17,7 +17,7 @@ from cli import CommandError
 from cli.governance_support import actor_argument, print_json, reading, unit_of_work
 from core.schema import Location
 from core.timeutil import parse_iso
-from governance import book_systems, freeze, migration
+from governance import book_systems, cutover, freeze, migration
 from governance.migration_report import MigrationReport, migration_report
 from governance.permissions import actor_by_name
 from governance.readiness import pair_dict, percent
@@ -195,11 +195,11 @@ def cmd_close(args: argparse.Namespace) -> int:
     with unit_of_work() as session:
         actor, chosen = actor_by_name(session, args.user), _required(session, args.id)
         if args.abandon:
-            migration.abandon_migration(session=session, actor=actor, migration_id=chosen,
+            cutover.abandon_migration(session=session, actor=actor, migration_id=chosen,
                                         note=args.note, seen_version=args.version)  # fmt: skip
             print(f"migration {chosen} abandoned; no book changed")
             return 0
-        done = migration.close_migration(
+        done = cutover.close_migration(
             session=session, actor=actor, migration_id=chosen, note=args.note,
             seen_version=args.version, accept_blockers=args.accept_blockers,
         )  # fmt: skip

@@ -1,9 +1,8 @@
-"""A system migration's life: open the parallel run, explain differing pairs, cut over (or abandon).
+"""A system migration's life: open the parallel run, read its readiness, explain differing pairs.
 
 One migration is open at a time. Every step is a steward's (stewards and admins), checked and
-audited in its own transaction, and version-checked against what the person saw. The cutover
-records who decided it, with the readiness at that moment, and makes the new system the book of
-every migrated location whose book was the old system.
+audited in its own transaction, and version-checked against what the person saw. Closing it
+(cutover or abandoning) is governance.cutover.
 """
 
 from __future__ import annotations
@@ -21,12 +20,12 @@ from sqlalchemy.orm import Session
 from core.schema import MigrationExplanation, SystemMigration
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
-from governance.book_systems import books, write_book
 from governance.errors import ConflictError, GovernanceError, NotFound
 from governance.ownership import SYSTEM_NAME, Reader
 from governance.permissions import Action, Actor, authorize
 from governance.readiness import Readiness, Rules, assess, percent
-from metrics.parallel_run import Scope, locations_held, locations_seen, pairs_of_day
+from metrics.parallel_model import Scope
+from metrics.parallel_run import pairs_of_day
 
 DEFAULT_TARGET = Decimal("0.995")
 DEFAULT_DAYS = 14
@@ -80,15 +79,6 @@ class MigrationView:
             "close_note": self.close_note, "readiness_at_close": self.readiness_at_close,
             "version": self.version,
         }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Cutover:
-    """What a cutover did: the migration now, the locations switched and those left as they were."""
-
-    migration: MigrationView
-    switched: tuple[str, ...]
-    left: tuple[tuple[str, str], ...]  # (location, why its book was left as it is)
 
 
 def view(row: SystemMigration) -> MigrationView:
@@ -191,7 +181,7 @@ def open_migration(
     return view(row)
 
 
-def _open_row(session: Session, migration_id: int, seen_version: int | None) -> SystemMigration:
+def open_row(session: Session, migration_id: int, seen_version: int | None) -> SystemMigration:
     row = session.get(SystemMigration, int(migration_id))
     if row is None:
         raise NotFound(f"no migration {migration_id}")
@@ -222,7 +212,7 @@ def explain_pair(
     text = (note or "").strip()
     if not text:
         raise GovernanceError("an explanation needs a note saying why the systems differ")
-    row = _open_row(session, migration_id, None)
+    row = open_row(session, migration_id, None)
     migration = view(row)
     moment = now or utcnow()
     chosen = day or readiness(session, migration, moment).judged_day
@@ -259,89 +249,3 @@ def _store_explanation(
            object_id=f"{migration_id}:{location}/{sku}/{status}", field="note",
            old=existing["note"] if existing else None, new=note,
            detail=f"{pair.day.isoformat()}: old {pair.old_qty}, new {pair.new_qty}")  # fmt: skip
-
-
-def close_migration(
-    *,
-    session: Session,
-    actor: Actor,
-    migration_id: int,
-    note: str,
-    seen_version: int | None = None,
-    accept_blockers: bool = False,
-    now: datetime | None = None,
-) -> Cutover:
-    """Cut over: record the decision, switch the migrated locations' book from old to new.
-
-    Refused while something blocks readiness unless `accept_blockers` (the blockers are recorded).
-    """
-    me = authorize(session, actor, Action.MANAGE_MIGRATION)
-    authorize(session, actor, Action.EDIT_FIELD_OWNERSHIP)  # the book is warehouse-stock ownership
-    text = _note(note, "a cutover")
-    row = _open_row(session, migration_id, seen_version)
-    migration, moment = view(row), now or utcnow()
-    verdict = readiness(session, migration, moment)
-    if not verdict.ready and not accept_blockers:
-        raise GovernanceError(
-            f"migration {row.id} is not ready: {'; '.join(verdict.blockers)} "
-            "(cut over anyway by accepting the blockers)"
-        )
-    where = locations_seen(session.connection(), migration.scope, moment)
-    held = set(locations_held(session.connection(), row.new_system, moment))
-    switched, left = [], []
-    for book in books(session, where):
-        if book.location not in where:
-            continue
-        if book.system != row.old_system:
-            left.append((book.location, f"its book is {book.system}, not {row.old_system}"))
-        elif book.location not in held:
-            left.append((book.location, f"{row.new_system} holds no stock there"))
-        else:
-            switched.append(book.location)
-    for location in switched:
-        write_book(session, me, location, row.new_system, f"cutover of migration {row.id}")
-    state = {"ready": verdict.ready, "streak": verdict.streak, "blockers": list(verdict.blockers),
-             "accepted_blockers": bool(verdict.blockers), "switched": switched,
-             "left": [list(x) for x in left]}  # fmt: skip
-    _finish(session, me, row, MigrationStatus.CUTOVER, text, state)
-    return Cutover(view(row), tuple(switched), tuple(left))
-
-
-def abandon_migration(
-    *, session: Session, actor: Actor, migration_id: int, note: str, seen_version: int | None = None
-) -> MigrationView:
-    """Close a migration without cutover (no book changes)."""
-    me = authorize(session, actor, Action.MANAGE_MIGRATION)
-    text = _note(note, "abandoning a migration")
-    row = _open_row(session, migration_id, seen_version)
-    _finish(session, me, row, MigrationStatus.ABANDONED, text, None)
-    return view(row)
-
-
-def _note(note: str, what: str) -> str:
-    text = (note or "").strip()
-    if not text:
-        raise GovernanceError(f"{what} needs a note recording the decision (--note TEXT)")
-    return text
-
-
-def _finish(
-    session: Session,
-    me: Actor,
-    row: SystemMigration,
-    status: MigrationStatus,
-    note: str,
-    state: dict[str, Any] | None,
-) -> None:
-    result = session.execute(
-        update(SystemMigration)
-        .where(SystemMigration.id == row.id, SystemMigration.version == row.version)
-        .values(status=status.value, closed_by=me.name, closed_at=utcnow(), close_note=note,
-                readiness_at_close=state, version=row.version + 1)
-    )  # fmt: skip
-    if result.rowcount != 1:
-        raise ConflictError(f"migration {row.id} changed under you: reload it", view(row).as_dict())
-    session.refresh(row)
-    record(session, actor=me, action=f"migration.{status.value}", object_type=AUDITED_AS,
-           object_id=row.id, field="status", old=MigrationStatus.OPEN.value, new=status.value,
-           detail=note)  # fmt: skip

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, select
 
 from core.schema import MigrationExplanation
 from core.timeutil import iso_z
-from metrics.parallel_run import Comparison, Pair, Scope, Tally, compare, pairs_of_day
+from metrics.parallel_model import Comparison, Pair, Scope, Tally
+from metrics.parallel_run import compare, pairs_of_day
 
 
 @dataclass(frozen=True)

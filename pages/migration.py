@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import checklist_views, frame, gov_actions, migration_reads, migration_views
+from ui import (
+    checklist_views,
+    frame,
+    gov_actions,
+    migration_forms,
+    migration_reads,
+    migration_views,
+)
 from ui.auth import require
 
 actor = require("migration")
@@ -34,17 +41,18 @@ with run_tab:
             migration_views.breakdown_section(report, day)
             st.subheader("Differing pairs")
             pairs = migration_reads.pairs(ctx.url, key, report.migration.id, day, report.as_of)
-            migration_views.pairs_section(actor, report, day, pairs, SLOT)
+            migration_forms.pairs_section(actor, report, day, pairs, SLOT)
+            migration_views.explained_section(report)
         st.subheader("Cutover")
-        migration_views.cutover_section(actor, report, state, SLOT)
+        migration_forms.cutover_section(actor, report, state, SLOT)
     if report is None or not migration_views.is_open(report):
         st.subheader("Open a migration")
-        migration_views.open_section(actor, state, SLOT)
+        migration_forms.open_section(actor, state, SLOT)
 with checklist_tab:
     checklist_views.checklist_section(
         migration_reads.checklist(ctx.url, key, shown.id if shown else None)
     )
 with freeze_tab:
-    migration_views.freeze_section(actor, state.freeze, SLOT)
+    migration_forms.freeze_section(actor, state.freeze, SLOT)
 with history_tab:
     st.dataframe(migration_views.history_frame(state), hide_index=True)

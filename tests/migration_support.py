@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.parallel_run import Scope, Tally
+from metrics.parallel_model import Scope, Tally
 from tests.test_metrics_common import load
 
 STOCK_HEADER = "as_of,system,location_id,system_sku,status,quantity"

@@ -14,7 +14,7 @@ from core.db import read_session, write_session
 from core.schema import BookSystem, HeldItemChange, Item, SkuRequest, SystemMigration
 from core.settings import get_settings
 from core.timeutil import utcnow
-from governance import book_systems, freeze, migration
+from governance import book_systems, cutover, freeze, migration
 from governance.detection import detect
 from governance.errors import ConflictError, GovernanceError
 from governance.permissions import Actor
@@ -153,11 +153,11 @@ def test_cutover_switches_the_book_of_migrated_locations_and_the_stock_compariso
     assert compared == {"shopify", "wms2"}  # wms is DC1's book: shopify and wms2 compared with it
     assert _stored_disc(engine) == {"shopify", "wms2"}  # the aggregates say the same
     with pytest.raises(ConflictError), write_session(engine) as session:  # a stale version refuses
-        migration.close_migration(session=session, actor=people["steward1"], migration_id=run,
+        cutover.close_migration(session=session, actor=people["steward1"], migration_id=run,
                                   note="go", seen_version=7, now=at)  # fmt: skip
     before = last_audit_id(engine)
     with write_session(engine) as session:
-        done = migration.close_migration(session=session, actor=people["steward2"],
+        done = cutover.close_migration(session=session, actor=people["steward2"],
                                          migration_id=run, note="ready for 3 days", now=at)  # fmt: skip
     assert (done.switched, done.left) == (("DC1",), (("STORE1", "its book is pos, not wms"),))
     assert (done.migration.status, done.migration.closed_by) == (
@@ -201,10 +201,10 @@ def test_a_cutover_while_blocked_needs_the_blockers_accepted(
         pytest.raises(GovernanceError, match=r"migration \d+ is not ready: 0 of 3 consecutive"),
         write_session(engine) as session,
     ):
-        migration.close_migration(session=session, actor=people["admin1"], migration_id=run,
+        cutover.close_migration(session=session, actor=people["admin1"], migration_id=run,
                                   note="go", now=at)  # fmt: skip
     with write_session(engine) as session:
-        done = migration.close_migration(session=session, actor=people["admin1"],
+        done = cutover.close_migration(session=session, actor=people["admin1"],
                                          migration_id=run, note="deadline", accept_blockers=True,
                                          now=at)  # fmt: skip
     state = done.migration.readiness_at_close
@@ -227,7 +227,7 @@ def test_one_migration_is_open_at_a_time_and_abandoning_changes_no_book(
         migration.open_migration(session=session, actor=people["steward1"], old="wms",
                                  new="WMS", start=D1)  # fmt: skip
     with write_session(engine) as session:
-        migration.abandon_migration(session=session, actor=people["steward1"], migration_id=run,
+        cutover.abandon_migration(session=session, actor=people["steward1"], migration_id=run,
                                     note="vendor dropped")  # fmt: skip
     with read_session(engine) as session:
         assert session.get_one(SystemMigration, run).status == "abandoned"

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import read_session, write_session
 from core.schema import BookSystem, MigrationExplanation
-from governance import migration
+from governance import cutover, migration
 from governance.permissions import Actor
 from tests.governance_support import audit_after, last_audit_id, make_people
 from tests.migration_support import D1, two_wms
@@ -169,7 +169,7 @@ def test_a_cutover_drawn_before_someone_abandoned_conflicts(
 ) -> None:
     at = page("steward1")
     with write_session(engine) as session:
-        migration.abandon_migration(session=session, actor=people["steward2"],
+        cutover.abandon_migration(session=session, actor=people["steward2"],
                                     migration_id=running, note="vendor dropped")  # fmt: skip
     labelled(at.checkbox, "Cut over although something blocks (the blockers are recorded)").check()
     labelled(at.text_area, "Decision (recorded with the readiness)").input("go")

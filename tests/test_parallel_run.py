@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from core.db import get_engine
 from metrics.model import make_context
-from metrics.parallel_run import Pair, Scope, Tally, compare, first_day, pairs_of_day
+from metrics.parallel_model import Pair, Scope, Tally
+from metrics.parallel_run import compare, first_day, pairs_of_day
 from metrics.stock import latest_sellable
 from tests.migration_support import D1, D2, D3, D4, DAYS, END, EXPECTED_DAYS, SCOPE, two_wms
 

@@ -33,6 +33,7 @@ from governance import (
     accounts,
     assignment,
     book_systems,
+    cutover,
     freeze,
     lifecycle,
     mappings,
@@ -545,7 +546,7 @@ MUTATIONS: dict[str, Mutation] = {
     ),
     "cut over migration": Mutation(
         "manage_migration",
-        lambda s, a: migration.close_migration(
+        lambda s, a: cutover.close_migration(
             session=s, actor=a, migration_id=1, note="deadline", accept_blockers=True
         ),
         ["migration", "close", "--note", "deadline", "--accept-blockers"],
@@ -554,7 +555,7 @@ MUTATIONS: dict[str, Mutation] = {
     ),
     "abandon migration": Mutation(
         "manage_migration",
-        lambda s, a: migration.abandon_migration(session=s, actor=a, migration_id=1, note="no"),
+        lambda s, a: cutover.abandon_migration(session=s, actor=a, migration_id=1, note="no"),
         ["migration", "close", "--abandon", "--note", "no"],
         lambda s: _migration_status(s) == "abandoned",
         setup=_open_migration,

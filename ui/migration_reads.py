@@ -17,8 +17,8 @@ from core.timeutil import utcnow
 from governance import book_systems, freeze, migration
 from governance.checklist import Step, migration_checklist
 from governance.migration_report import MigrationReport, migration_report
+from metrics.parallel_model import Pair
 from metrics.parallel_run import (
-    Pair,
     locations_known,
     locations_seen,
     pairs_of_day,
