@@ -79,7 +79,9 @@ def _snapshots(scope: Scope, now: int, first: int) -> Subquery:
     rows already superseded when the first day ends are left out (they count on no day)."""
     stock = StockLevel.__table__
     series = (stock.c.system, stock.c.location_id, stock.c.system_sku, stock.c.status)
-    following = func.lead(epoch(stock.c.as_of)).over(partition_by=series, order_by=stock.c.as_of)
+    following = func.lead(epoch(stock.c.as_of), type_=BigInteger).over(
+        partition_by=series, order_by=stock.c.as_of
+    )
     windowed = (
         select(*series, stock.c.as_of, stock.c.quantity, following.label("next_as_of"))
         .where(*_in_scope(scope, now))

@@ -56,11 +56,11 @@ def resolve_by(
     """`rows` (with system, system_sku) joined to what resolves them at an instant (epoch seconds,
     a constant or a column of `rows`), and the resolved sku (or NULL)."""
     maps, items = SkuMapping.__table__, Item.__table__
-    created = and_(items.c.created_at.is_not(None), epoch(items.c.created_at) <= instant)
     joined = rows.outerjoin(
         maps, and_(maps.c.system == rows.c.system, maps.c.system_sku == rows.c.system_sku)
-    ).outerjoin(items, and_(items.c.sku == rows.c.system_sku, created))
-    return joined, func.coalesce(maps.c.sku, items.c.sku)
+    ).outerjoin(items, items.c.sku == rows.c.system_sku)  # by primary key, whatever the instant
+    created = and_(items.c.created_at.is_not(None), epoch(items.c.created_at) <= instant)
+    return joined, func.coalesce(maps.c.sku, case((created, items.c.sku)))
 
 
 def resolve(rows: FromClause, ctx: Context) -> tuple[FromClause, ColumnElement[Any]]:
