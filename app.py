@@ -20,6 +20,7 @@ PAGES: dict[str, tuple[str, str, str]] = {  # key (url path) -> (file, title, ic
     "review": ("pages/review.py", "Weekly review", ":material/event_note:"),
     "approvals": ("pages/approvals.py", "SKU approvals", ":material/fact_check:"),
     "ownership": ("pages/ownership.py", "Ownership", ":material/account_tree:"),
+    "migration": ("pages/migration.py", "Migration", ":material/compare_arrows:"),
     "data": ("pages/data.py", "Data", ":material/database:"),
     "sources": ("pages/sources.py", "Sources", ":material/upload_file:"),
     "account": ("pages/account.py", "My account", ":material/person:"),

@@ -27,6 +27,7 @@ from core.db import (
 )
 from core.schema import ImportRun
 from core.timeutil import utcnow
+from governance.freeze import freeze_state, request_held_skus, settle_held_skus
 from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
 from governance.pipeline import after_import, detection_deferred
@@ -197,6 +198,7 @@ def _write(
         session.flush()
         touched = {b.spec.name: list(b.rows.values()) for b in prepared.batches}
         refresh = ImportRefresh.begin(session, touched)
+        frozen = freeze_state(session).active  # read in the write transaction: no race
         counts = apply_prepared(
             session,
             prepared,
@@ -204,7 +206,16 @@ def _write(
             item_master_system=owners["item_master"],
             now=started_at,
             progress=progress,
+            item_master_frozen=frozen,
         )
+        if counts.held_new_items:  # the freeze: new SKUs of the owner's file wait for approval
+            counts.notes += request_held_skus(session, system=prepared.system,
+                                              rows=counts.held_new_items, file_name=path.name,
+                                              run_id=run.id, actor=actor)  # fmt: skip
+        elif not frozen and prepared.system == owners["item_master"] and "items" in touched:
+            counts.notes += settle_held_skus(session, system=prepared.system,
+                                             skus=[r["sku"] for r in touched["items"]],
+                                             file_name=path.name, actor=actor)  # fmt: skip
         refresh.finish(session, now=started_at)
         duration_ms = int((time.perf_counter() - started) * 1000)
         notes = prepared.notes + counts.notes

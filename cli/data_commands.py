@@ -25,7 +25,8 @@ from governance.permissions import Action, actor_by_name, authorize
 # with the demo data.
 ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log",
                   "kpi_targets", "routing", "field_ownership", "severity_sla",
-                  "watch_folders", "founder_recipients", "alert_outbox")  # fmt: skip
+                  "watch_folders", "founder_recipients", "alert_outbox",
+                  "item_master_freeze", "book_systems")  # fmt: skip
 
 
 def register(commands: Any) -> None:
@@ -61,6 +62,7 @@ def register(commands: Any) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no data")
+    p.add_argument("--migration", action="store_true", help="add a WMS migration story")
     p.set_defaults(handler=cmd_demo)
 
 
@@ -166,6 +168,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.if_empty and not is_empty(get_engine()):
         print("database already holds data; demo not loaded")
         return 0
-    summary = load_demo(orders=args.orders, seed=args.seed, end=args.end, engine=get_engine())
+    summary = load_demo(orders=args.orders, seed=args.seed, end=args.end, engine=get_engine(),
+                        migration=args.migration)  # fmt: skip
     print(summary)
     return 0

@@ -14,6 +14,7 @@ from cli import (
     data_commands,
     governance_commands,
     metric_commands,
+    migration_commands,
     user_commands,
 )
 from core.migrate import current_revision, head_revision
@@ -30,6 +31,7 @@ REGISTRARS = [
     metric_commands.register,
     governance_commands.register,
     cadence_commands.register,
+    migration_commands.register,
 ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import ApplyCounts, Batch, Key, PreparedFile, Progress
+from connectors.held_items import differing_values, drop_settled, held_fields, release_held
 from connectors.resolution import resolve_system_skus
 from connectors.system_records import store_system_records
 from core.schema import HeldItemChange, ItemChange, QuarantinedRow, SkuMapping
@@ -25,14 +26,24 @@ def apply_prepared(
     item_master_system: str,
     now: datetime,
     progress: Progress | None = None,
+    item_master_frozen: bool = False,
 ) -> ApplyCounts:
-    """Write batches and quarantine, resolve system SKUs, keep SKU-less records; caller owns the transaction."""
+    """Write batches and quarantine, resolve system SKUs, keep SKU-less records; caller owns the transaction.
+
+    While the item-master freeze is on, the owning system's items are held like a non-owner's
+    and its new SKUs are left in `counts.held_new_items` for the caller to file for approval.
+    """
     counts = ApplyCounts()
     for batch in prepared.batches:
-        if batch.spec.name == "items" and prepared.system != item_master_system:
+        is_items = batch.spec.name == "items"
+        if is_items and prepared.system != item_master_system:
             _hold_non_owner_items(session, batch, prepared.system, run_id, now, counts)
+        elif is_items and item_master_frozen:
+            _hold_frozen_owner_items(session, batch, prepared.system, run_id, now, counts)
         else:
             _upsert(session, batch, prepared.system, run_id, now, counts, progress)
+            if is_items and not batch.create_only:
+                release_held(session, batch, prepared.system)
     counts.quarantined = _quarantine(session, prepared, run_id, now)
     counts.notes += resolve_system_skus(session, prepared, run_id=run_id, now=now)
     counts.notes += store_system_records(session, prepared, run_id=run_id, now=now)
@@ -176,17 +187,8 @@ def _hold_non_owner_items(
     session: Session, batch: Batch, system: str, run_id: int, now: datetime, counts: ApplyCounts
 ) -> None:
     """A non-owner's item file: map its SKUs to existing items and hold differing values."""
-    spec = batch.spec
-    data_cols = [c for c in batch.columns if c not in spec.key and c != "attributes"]
-    existing = fetch_existing(session, spec.table, spec.key, data_cols, list(batch.rows))
-    proposals: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    for (sku,), row in batch.rows.items():
-        old = existing.get((sku,))
-        if old is None:
-            continue
-        for col in data_cols:
-            if row.get(col) is not None and row[col] != old.get(col):
-                proposals[(sku, col)] = (_as_text(row[col]), _as_text(old.get(col)))
+    existing = _existing_items(session, batch)
+    proposals = differing_values(batch, existing)
     unknown = len(batch.rows) - len(existing)
     counts.unchanged += len(batch.rows)
     mapped = _map_identical_skus(session, system, sorted(k[0] for k in existing), run_id)
@@ -195,6 +197,30 @@ def _hold_non_owner_items(
         f"{system} does not own the item master: no item created or changed; "
         f"{mapped} SKU mapping(s) recorded, {held} field change(s) held for review, "
         f"{unknown} SKU(s) unknown to the item master"
+    )
+
+
+def _existing_items(session: Session, batch: Batch) -> dict[Key, dict[str, Any]]:
+    spec = batch.spec
+    return fetch_existing(session, spec.table, spec.key, held_fields(batch), list(batch.rows))
+
+
+def _hold_frozen_owner_items(
+    session: Session, batch: Batch, system: str, run_id: int, now: datetime, counts: ApplyCounts
+) -> None:
+    """The item-master system's file during the freeze: differing values held, nothing written to
+    items; new SKUs of a full item file are left for approval (a stock file's creates are dropped)."""
+    existing = _existing_items(session, batch)
+    held = _hold_changes(session, system, differing_values(batch, existing), run_id, now)
+    drop_settled(session, system, batch, existing)
+    new = [row for key, row in batch.rows.items() if key not in existing]
+    counts.unchanged += len(batch.rows)
+    if not batch.create_only:
+        counts.held_new_items.extend(new)
+    fate = "not created" if batch.create_only else "kept aside for approval"
+    counts.notes.append(
+        f"item-master freeze is on: no item created or changed from {system}'s file; "
+        f"{held} field change(s) held for review, {len(new)} new SKU(s) {fate}"
     )
 
 

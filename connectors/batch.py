@@ -67,6 +67,8 @@ class ApplyCounts:
     unchanged: int = 0
     quarantined: int = 0
     notes: list[str] = field(default_factory=list)
+    # New SKUs of the item-master system's file held by the item-master freeze (for approval).
+    held_new_items: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         """Accumulate row outcomes."""

@@ -16,6 +16,7 @@ import jobs
 from core.db import get_engine, write_session
 from core.timeutil import utcnow
 from demo.generate import Generated, generate_files
+from demo.migration import load_migration_story
 from demo.plan import DEFAULT_ORDERS, HISTORY_WEEKS, DemoPlan
 from demo.summary import planted_problems
 from governance.demo_accounts import DEMO_PASSWORD, create_demo_accounts
@@ -78,6 +79,14 @@ def backfill_snapshot_history(run: DemoRun) -> None:
     run.notes.append(f"snapshot KPI history: {kept} rows over the last {HISTORY_WEEKS} weeks")
 
 
+def migration_story(run: DemoRun) -> None:
+    """`demo --migration`: a new WMS in parallel with the old one, the migration open, the freeze on."""
+    if run.generated is None:
+        raise DemoError("the migration story needs the generated brand")
+    stock = run.generated.tables["stock_levels"]
+    run.notes += load_migration_story(run.plan, stock, run.engine, run.folder)
+
+
 # The load sequence; a later step is one function appended here.
 STEPS: list[Step] = [
     write_demo_files,
@@ -85,6 +94,7 @@ STEPS: list[Step] = [
     create_accounts,
     backfill_snapshot_history,
 ]
+MIGRATION_STEPS: list[Step] = [migration_story]  # after STEPS with `demo --migration`
 
 
 def run_demo(
@@ -93,15 +103,16 @@ def run_demo(
     seed: int = 42,
     end: date | None = None,
     engine: Engine | None = None,
+    migration: bool = False,
 ) -> DemoRun:
-    """Run every step of STEPS for one plan; the run records what each step did."""
+    """Run every step of STEPS (and MIGRATION_STEPS) for one plan; the run records what each did."""
     if orders is not None and orders < 1:
         raise ValueError("--orders must be at least 1")
     plan = DemoPlan(seed=seed, end=end or datetime.now(UTC).date(), orders=orders or DEFAULT_ORDERS)
     started = time.perf_counter()
     with TemporaryDirectory(prefix="invgov-demo-") as folder:
         run = DemoRun(plan, engine or get_engine(), Path(folder))
-        for step in STEPS:
+        for step in STEPS + (MIGRATION_STEPS if migration else []):
             log.info("demo step %s", step.__name__)
             step(run)
     run.seconds = time.perf_counter() - started
@@ -114,9 +125,10 @@ def load_demo(
     seed: int = 42,
     end: date | None = None,
     engine: Engine | None = None,
+    migration: bool = False,
 ) -> str:
     """Generate and load the demo brand; returns a short summary of what was loaded and planted."""
-    return describe(run_demo(orders=orders, seed=seed, end=end, engine=engine))
+    return describe(run_demo(orders=orders, seed=seed, end=end, engine=engine, migration=migration))
 
 
 def describe(run: DemoRun) -> str:

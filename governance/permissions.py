@@ -59,6 +59,7 @@ class Action(StrEnum):
     RUN_DETECTION = "run_detection"
     MANAGE_USERS = "manage_users"
     READ_AUDIT_LOG = "read_audit_log"
+    MANAGE_MIGRATION = "manage_migration"  # beyond SPEC's table: issue 18, stewards and admins
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.RUN_DETECTION: Permission("run exception detection", _, _, Y, Y),
     Action.MANAGE_USERS: Permission("manage users, roles and teams", _, _, _, Y),
     Action.READ_AUDIT_LOG: Permission("read the audit log", _, _, _, Y),
+    # A system migration (parallel run, explained pairs, cutover) and the item-master freeze:
+    Action.MANAGE_MIGRATION: Permission(
+        "run a system migration or the item-master freeze", _, _, Y, Y
+    ),
 }
 
 

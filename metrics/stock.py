@@ -1,7 +1,7 @@
 """Warehouse stock at as_of: each system's sellable stock against the book's, and unmapped system SKUs.
 
 The book of a location is the system owning warehouse stock (setting `book_system`, default `wms`,
-overridable per location). A system is compared at a location only when both it and the book have
+overridable per location by setting, and by a steward's `book_systems` row, which a cutover writes). A system is compared at a location only when both it and the book have
 a sellable row there with as_of ≤ as_of. Per (system, location, sku) the newest as_of among the
 sellable rows resolving to that sku counts, its rows summed (a SKU missing from a newer snapshot
 keeps its older value); the book side is resolved the same way. Pairs are the union of both sides'
@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    Subquery,
     and_,
     case,
     exists,
@@ -27,28 +28,61 @@ from sqlalchemy import (
     union_all,
 )
 
-from core.schema import Item, SkuMapping, StockLevel
+from core.schema import BookSystem, Item, SkuMapping, StockLevel
 from metrics.model import Context, CountOf, MetricDef, Source
-from metrics.sql import flag, happened, integer_sum, number, text_by_key
+from metrics.sql import epoch, flag, happened, integer_sum, number, text_by_key
 
 SELLABLE = "sellable"
 
 
 def book_of(location: ColumnElement[Any], ctx: Context) -> ColumnElement[str]:
-    """The book system of a location column (per-location setting, else the default book)."""
+    """The book system of a location column: a steward's stored row (a cutover writes one), else
+    the per-location setting, else the default book."""
+    books = BookSystem.__table__
+    stored = (
+        select(books.c.system)
+        .where(books.c.location_id == location)
+        .correlate_except(books)  # the location's table, however deep the enclosing query
+        .scalar_subquery()
+    )
     settings = ctx.settings
-    return text_by_key(location, settings.book_system_by_location, settings.book_system)
+    configured = text_by_key(location, settings.book_system_by_location, settings.book_system)
+    return func.coalesce(stored, configured)
+
+
+def resolve_by(
+    rows: FromClause, instant: ColumnElement[int]
+) -> tuple[FromClause, ColumnElement[Any]]:
+    """`rows` (with system, system_sku) joined to what resolves them at an instant (epoch seconds,
+    a constant or a column of `rows`), and the resolved sku (or NULL)."""
+    maps, items = SkuMapping.__table__, Item.__table__
+    joined = rows.outerjoin(
+        maps, and_(maps.c.system == rows.c.system, maps.c.system_sku == rows.c.system_sku)
+    ).outerjoin(items, items.c.sku == rows.c.system_sku)  # by primary key, whatever the instant
+    created = and_(items.c.created_at.is_not(None), epoch(items.c.created_at) <= instant)
+    return joined, func.coalesce(maps.c.sku, case((created, items.c.sku)))
 
 
 def resolve(rows: FromClause, ctx: Context) -> tuple[FromClause, ColumnElement[Any]]:
     """`rows` (with system, system_sku) joined to what resolves them, and the resolved sku (or NULL)."""
-    maps, items = SkuMapping.__table__, Item.__table__
-    joined = rows.outerjoin(
-        maps, and_(maps.c.system == rows.c.system, maps.c.system_sku == rows.c.system_sku)
-    ).outerjoin(
-        items, and_(items.c.sku == rows.c.system_sku, happened(items.c.created_at, ctx.now))
-    )
-    return joined, func.coalesce(maps.c.sku, items.c.sku)
+    return resolve_by(rows, number(ctx.now))
+
+
+def newest_rows(resolved: Subquery, group: tuple[str, ...], name: str) -> Subquery:
+    """The rows of `resolved` (with as_of and the group's columns) that count by the latest-snapshot
+    rule: per group, those of the group's newest as_of."""
+    keys = [resolved.c[column] for column in group]
+    newest = func.max(resolved.c.as_of).over(partition_by=keys).label("newest")
+    ranked = select(resolved, newest).subquery(f"{name}_ranked")
+    return select(ranked).where(ranked.c.as_of == ranked.c.newest).subquery(f"{name}_newest")
+
+
+def newest_summed(resolved: Subquery, group: tuple[str, ...], name: str) -> Select[Any]:
+    """Per group of `resolved` rows (with as_of, quantity and the group's columns): the summed
+    quantity (`qty`) of the rows of the group's newest as_of."""
+    counted = newest_rows(resolved, group, name)
+    keys = [counted.c[column] for column in group]
+    return select(*keys, integer_sum(counted.c.quantity).label("qty")).group_by(*keys)
 
 
 def latest_sellable(ctx: Context) -> CTE:
@@ -63,20 +97,7 @@ def latest_sellable(ctx: Context) -> CTE:
         .where(stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now), sku.is_not(None))
         .subquery("resolved")
     )
-    group = (resolved.c.system, resolved.c.location_id, resolved.c.sku)
-    newest = func.max(resolved.c.as_of).over(partition_by=group).label("newest")
-    ranked = select(resolved, newest).subquery("ranked")
-    return (
-        select(
-            ranked.c.system,
-            ranked.c.location_id,
-            ranked.c.sku,
-            integer_sum(ranked.c.quantity).label("qty"),
-        )
-        .where(ranked.c.as_of == ranked.c.newest)
-        .group_by(ranked.c.system, ranked.c.location_id, ranked.c.sku)
-        .cte("latest")
-    )
+    return newest_summed(resolved, ("system", "location_id", "sku"), "latest").cte("latest")
 
 
 def compared_systems(ctx: Context) -> CTE:

@@ -241,9 +241,10 @@ def anything_between(conn: Connection, start: datetime, end: datetime) -> bool:
     return _any(conn, *(_between(column, s, e) for column in columns))
 
 
-# Changes made outside imports (stewards' item edits and approvals, confirmed mappings) are audited
-# in their own transaction; a refresh takes in those audited since it last looked.
-AUDITED_ITEM, AUDITED_MAPPING = "item", "sku_mapping"
+# Changes made outside imports (stewards' item edits and approvals, confirmed mappings, book systems
+# set by a steward or a cutover) are audited in their own transaction; a refresh takes in those
+# audited since it last looked.
+AUDITED_ITEM, AUDITED_MAPPING, AUDITED_BOOK = "item", "sku_mapping", "book_system"
 
 
 def audit_mark(conn: Connection) -> int:
@@ -254,17 +255,18 @@ def audit_mark(conn: Connection) -> int:
 def _audited(after_id: int) -> Select[Any]:
     audit = AuditEntry.__table__
     return select(audit.c.object_type, audit.c.object_id).where(
-        audit.c.id > after_id, audit.c.object_type.in_([AUDITED_ITEM, AUDITED_MAPPING])
+        audit.c.id > after_id,
+        audit.c.object_type.in_([AUDITED_ITEM, AUDITED_MAPPING, AUDITED_BOOK]),
     )
 
 
 def audited_since(conn: Connection, after_id: int | None) -> bool:
-    """Whether an item or a mapping was changed outside an import since that audit row."""
+    """Whether an item, a mapping or a book system was changed outside an import since that row."""
     return conn.execute(_audited(after_id or 0).limit(1)).first() is not None
 
 
 def audited_changes(conn: Connection, after_id: int | None) -> Touched:
-    """What the item and mapping changes audited since that row touch."""
+    """What the item, mapping and book-system changes audited since that row touch."""
     touched = Touched()
     skus = set()
     for object_type, object_id in conn.execute(_audited(after_id or 0)):

@@ -9,6 +9,7 @@ from ui.auth import require
 from ui.charts import orders_per_week_figure
 from ui.filters import get_filters
 from ui.kpi_views import render_kpis
+from ui.migration_views import freeze_banner
 
 actor = require("overview")
 
@@ -16,6 +17,7 @@ RECENT_IMPORTS = 10
 
 ctx = frame.page_context()
 st.title("Overview")
+freeze_banner()
 counts = data.entity_counts(ctx.url, ctx.version)
 
 if frame.is_empty(counts):

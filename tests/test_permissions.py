@@ -32,8 +32,12 @@ from core.schema import (
 from governance import (
     accounts,
     assignment,
+    book_systems,
+    cutover,
+    freeze,
     lifecycle,
     mappings,
+    migration,
     ownership,
     passwords,
     review,
@@ -45,7 +49,7 @@ from governance.kpi_targets import update_kpi_target
 from governance.permissions import Action, Actor, Role, actor_by_name, allowed, check, may_ever
 from governance.vocabulary import Severity
 from metrics.kpis import load_targets
-from tests.governance_support import AS_OF, gtin, insert_exception, item
+from tests.governance_support import AS_OF, gtin, insert_exception, item, stock
 
 # The table of SPEC section 4, copied cell by cell (viewer, owner, steward, admin):
 # "" is an empty cell, "yes" a ✓, "own team" "own team's", "not own" "✓ (not own)".
@@ -72,6 +76,7 @@ SPEC_TABLE: dict[str, tuple[str, str, str, str]] = {
     "run_detection": ("", "", "yes", "yes"),
     "manage_users": ("", "", "", "yes"),
     "read_audit_log": ("", "", "", "yes"),
+    "manage_migration": ("", "", "yes", "yes"),  # not in SPEC's table: issue 18's steward actions
 }
 ROLES = ("viewer", "owner", "steward", "admin")
 # One acting account per role (owners belong to a team; the steward to the data steward's).
@@ -230,6 +235,43 @@ def _detection_ran(session: Session) -> bool:
     return (
         session.scalars(select(AuditEntry).where(AuditEntry.action == "detection.run")).first()
         is not None
+    )
+
+
+MIGRATION_START = AS_OF.date()
+
+
+def _freeze_on(session: Session, root: Actor) -> object:
+    return freeze.set_freeze(session=session, actor=root, active=True, reason="migration")
+
+
+def _frozen(session: Session) -> bool:
+    return freeze.freeze_state(session).active
+
+
+def _open_migration(session: Session, root: Actor) -> object:
+    return migration.open_migration(
+        session=session, actor=root, old="wms", new="wms2", start=MIGRATION_START
+    )
+
+
+def _differing_pair(session: Session, root: Actor) -> object:
+    session.add_all(
+        [item("SKU-A", 4), stock("wms", "DC1", "SKU-A", 5), stock("wms2", "DC1", "SKU-A", 9)]
+    )
+    session.flush()
+    return _open_migration(session, root)
+
+
+def _migration_status(session: Session) -> str | None:
+    found = migration.current_migration(session)
+    return None if found is None else found.status.value
+
+
+def _explained(session: Session) -> bool:
+    found = migration.current_migration(session)
+    return found is not None and bool(
+        migration.readiness(session, found, AS_OF.now(AS_OF.tzinfo)).explanations
     )
 
 
@@ -445,6 +487,86 @@ MUTATIONS: dict[str, Mutation] = {
         ["mappings", "reject", "amazon", "AMZ-1", "--reason", "not the same"],
         lambda s: _suggestion_status(s) == "rejected",
         setup=_suggestion,
+    ),
+    "freeze on": Mutation(
+        "manage_migration",
+        lambda s, a: freeze.set_freeze(session=s, actor=a, active=True, reason="migration"),
+        ["freeze", "on", "--reason", "migration"],
+        _frozen,
+    ),
+    "freeze off": Mutation(
+        "manage_migration",
+        lambda s, a: freeze.set_freeze(session=s, actor=a, active=False, reason="cut over"),
+        ["freeze", "off", "--reason", "cut over"],
+        lambda s: not _frozen(s),
+        setup=_freeze_on,
+    ),
+    "open migration": Mutation(
+        "manage_migration",
+        lambda s, a: migration.open_migration(
+            session=s, actor=a, old="wms", new="wms2", start=MIGRATION_START
+        ),
+        [
+            "migration",
+            "open",
+            "--old",
+            "wms",
+            "--new",
+            "wms2",
+            "--from",
+            MIGRATION_START.isoformat(),
+        ],
+        lambda s: _migration_status(s) == "open",
+    ),
+    "explain migration pair": Mutation(
+        "manage_migration",
+        lambda s, a: migration.explain_pair(
+            session=s,
+            actor=a,
+            migration_id=1,
+            location="DC1",
+            sku="SKU-A",
+            status="sellable",
+            note="counted twice",
+        ),
+        [
+            "migration",
+            "explain",
+            "--location",
+            "DC1",
+            "--sku",
+            "SKU-A",
+            "--status",
+            "sellable",
+            "--note",
+            "counted twice",
+        ],
+        _explained,
+        setup=_differing_pair,
+    ),
+    "cut over migration": Mutation(
+        "manage_migration",
+        lambda s, a: cutover.close_migration(
+            session=s, actor=a, migration_id=1, note="deadline", accept_blockers=True
+        ),
+        ["migration", "close", "--note", "deadline", "--accept-blockers"],
+        lambda s: _migration_status(s) == "cutover",
+        setup=_open_migration,
+    ),
+    "abandon migration": Mutation(
+        "manage_migration",
+        lambda s, a: cutover.abandon_migration(session=s, actor=a, migration_id=1, note="no"),
+        ["migration", "close", "--abandon", "--note", "no"],
+        lambda s: _migration_status(s) == "abandoned",
+        setup=_open_migration,
+    ),
+    "set book system": Mutation(
+        "edit_field_ownership",
+        lambda s, a: book_systems.set_book_system(
+            session=s, actor=a, location="DC1", system="wms2"
+        ),
+        ["book", "set", "DC1", "wms2"],
+        lambda s: book_systems.book_of(s, "DC1").system == "wms2",
     ),
     "edit kpi target": Mutation(
         "edit_kpi_targets",

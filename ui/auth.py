@@ -38,6 +38,7 @@ PAGE_ACCESS: dict[str, Action] = {
     "review": Action.READ,
     "approvals": Action.READ,
     "ownership": Action.READ,
+    "migration": Action.READ,
     "data": Action.READ,
     "sources": Action.READ,
     "account": Action.READ,

@@ -47,6 +47,12 @@ from core.schema.governance import (
 from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
 from core.schema.kpis import KpiTarget
 from core.schema.mapping import SkuSuggestion, SystemRecord
+from core.schema.migration import (
+    BookSystem,
+    ItemMasterFreeze,
+    MigrationExplanation,
+    SystemMigration,
+)
 
 __all__ = [
     "CANONICAL_TABLES",
@@ -54,6 +60,7 @@ __all__ = [
     "AlertOutbox",
     "AuditEntry",
     "Base",
+    "BookSystem",
     "BundleComponent",
     "CycleCount",
     "DigestRun",
@@ -67,12 +74,14 @@ __all__ = [
     "IntegrationEvent",
     "Item",
     "ItemChange",
+    "ItemMasterFreeze",
     "KpiTarget",
     "Location",
     "LoginAttempt",
     "MetricSnapshot",
     "MetricState",
     "MetricWeek",
+    "MigrationExplanation",
     "OpenReturn",
     "Order",
     "OrderFact",
@@ -90,6 +99,7 @@ __all__ = [
     "SkuRequest",
     "SkuSuggestion",
     "StockLevel",
+    "SystemMigration",
     "SystemRecord",
     "Team",
     "User",
