@@ -12,9 +12,9 @@ from core.db import read_session, write_session
 from core.schema import BookSystem, MigrationExplanation
 from governance import cutover, migration
 from governance.permissions import Actor
-from tests.governance_support import audit_after, last_audit_id, make_people
+from tests.governance_support import audit_after, last_audit_id, make_people, session_token
 from tests.migration_support import D1, two_wms
-from ui.auth import USER_KEY
+from ui.auth import TOKEN_KEY
 
 __all__ = ["two_wms"]  # the fixture
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def running(two_wms: str, engine: Engine, people: dict[str, Actor]) -> int:
 def page(user: str, name: str = "migration") -> AppTest:
     """The app signed in as `user`, switched to a page."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[USER_KEY] = user
+    at.session_state[TOKEN_KEY] = session_token(user)
     at.run()
     at.switch_page(f"pages/{name}.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -143,7 +143,7 @@ def test_a_steward_explains_a_pair_and_then_cuts_over(
     button(at, "Cut over to wms2").click().run()
     (refusal,) = [e.value for e in at.error]
     assert refusal.startswith(
-        f"migration {running} is not ready: 0 of 14 consecutive complete days"
+        f"Migration {running} is not ready: 0 of 14 consecutive complete days"
     )
     labelled(at.checkbox, "Cut over although something blocks (the blockers are recorded)").check()
     labelled(at.text_area, "Decision (recorded with the readiness)").input("deadline: go")
