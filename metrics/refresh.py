@@ -50,12 +50,13 @@ from metrics.touched import (
     Touched,
     audit_mark,
     audited_changes,
-    class_changes,
-    count_weeks_of_skus,
-    item_classes,
+    ItemState,
+    item_changes,
+    item_states,
     row_keys,
     touched_between,
     touched_by_keys,
+    weeks_of_skus,
 )
 
 log = logging.getLogger(__name__)
@@ -197,10 +198,10 @@ def backfill(session: Session, *, now: datetime, weeks: int) -> int:
 class ImportRefresh:
     """Two steps inside an import's transaction: note what the rows touch, then refresh it."""
 
-    def __init__(self, keys: RowKeys, before: Touched, classes: dict[str, str | None] | None):
+    def __init__(self, keys: RowKeys, before: Touched, items: dict[str, ItemState] | None):
         self.keys = keys
         self.before = before
-        self.classes = classes  # ABC classes before; None: no state yet, rebuild at finish
+        self.items = items  # ABC class and created_at before; None: no state yet, rebuild at finish
 
     @classmethod
     def begin(
@@ -212,26 +213,25 @@ class ImportRefresh:
         state = load_state(conn)
         if state is None or state.settings_key != settings_key():
             return cls(keys, Touched(), None)
-        return cls(keys, touched_by_keys(conn, keys), _classes(conn, keys))
+        return cls(keys, touched_by_keys(conn, keys), _items(conn, keys))
 
     def finish(self, session: Session, *, now: datetime) -> RefreshReport:
         """After the rows are applied: recompute the aggregates of every touched week."""
-        if self.classes is None:
+        if self.items is None:
             return rebuild(session, now=now)
         conn = session.connection()
         touched = self.before.merge(touched_by_keys(conn, self.keys))
-        changed = class_changes(self.classes, _classes(conn, self.keys))
         if len(self.keys.skus) > LOOKUP_LIMIT:
-            touched.whole.add(Family.COUNTS)
-        elif changed:
-            touched.add(Family.COUNTS, count_weeks_of_skus(conn, changed))
+            touched.merge(weeks_of_skus(conn, self.keys.skus))  # too many to compare: every week
+        else:
+            touched.merge(weeks_of_skus(conn, item_changes(self.items, _items(conn, self.keys))))
         return refresh(session, now=now, touched=touched)
 
 
-def _classes(conn: Connection, keys: RowKeys) -> dict[str, str | None]:
+def _items(conn: Connection, keys: RowKeys) -> dict[str, ItemState]:
     if not keys.skus or len(keys.skus) > LOOKUP_LIMIT:
         return {}
-    return item_classes(conn, keys.skus)
+    return item_states(conn, keys.skus)
 
 
 @contextmanager

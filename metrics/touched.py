@@ -168,12 +168,17 @@ def touched_by_keys(conn: Connection, keys: RowKeys) -> Touched:
     return touched
 
 
-def item_classes(conn: Connection, skus: set[str]) -> dict[str, str | None]:
-    """abc_class of the items that exist among skus (a missing SKU is absent from the result)."""
+ItemState = tuple[str | None, int | None]  # (abc_class, created_at epoch) of an existing item
+
+
+def item_states(conn: Connection, skus: set[str]) -> dict[str, ItemState]:
+    """abc_class and created_at of the items that exist among skus (a missing SKU is absent)."""
     table = Item.__table__
     with key_list(conn, skus) as listed:
-        query = select(table.c.sku, table.c.abc_class).where(table.c.sku.in_(listed.keys()))
-        return {row.sku: row.abc_class for row in conn.execute(query)}
+        query = select(table.c.sku, table.c.abc_class, epoch(table.c.created_at)).where(
+            table.c.sku.in_(listed.keys())
+        )
+        return {row[0]: (row[1], row[2]) for row in conn.execute(query)}
 
 
 def count_weeks_of_skus(conn: Connection, skus: set[str]) -> set[int]:
@@ -181,11 +186,20 @@ def count_weeks_of_skus(conn: Connection, skus: set[str]) -> set[int]:
     return _weeks(conn, CycleCount.__table__.c.sku, CycleCount.__table__.c.counted_at, skus)
 
 
-def class_changes(before: dict[str, str | None], after: dict[str, str | None]) -> set[str]:
-    """SKUs whose ABC class changed, appeared or disappeared."""
-    return {
-        sku for sku in before.keys() | after.keys() if before.get(sku, "-") != after.get(sku, "-")
-    }
+def item_changes(before: dict[str, ItemState], after: dict[str, ItemState]) -> set[str]:
+    """SKUs whose ABC class or created_at changed, or whose item appeared or disappeared."""
+    return {sku for sku in before.keys() | after.keys() if before.get(sku) != after.get(sku)}
+
+
+def weeks_of_skus(conn: Connection, skus: set[str]) -> Touched:
+    """What a change to these items touches by SKU: the weeks of their counts (ABC class, and an
+    item created after as_of is unknown)."""
+    touched = Touched()
+    if len(skus) > LOOKUP_LIMIT:
+        touched.whole.add(Family.COUNTS)
+    elif skus:
+        touched.add(Family.COUNTS, count_weeks_of_skus(conn, skus))
+    return touched
 
 
 def _between(column: Any, start: int, end: int) -> ColumnElement[bool]:
@@ -212,6 +226,8 @@ def touched_between(conn: Connection, start: datetime, end: datetime) -> Touched
     if _any(conn, _between(items.c.created_at, s, e), _between(items.c.approved_at, s, e)):
         touched.whole.add(Family.ITEMS)
         touched.stock = True
+        created = select(items.c.sku).where(_between(items.c.created_at, s, e))
+        touched.merge(weeks_of_skus(conn, set(conn.execute(created).scalars())))
     touched.stock = touched.stock or _any(conn, _between(StockLevel.__table__.c.as_of, s, e))
     return touched
 
@@ -272,6 +288,4 @@ def audited_changes(conn: Connection, after_id: int | None) -> Touched:
         if object_type == AUDITED_ITEM:
             touched.whole.add(Family.ITEMS)
             skus.add(str(object_id))
-    if skus:
-        touched.add(Family.COUNTS, count_weeks_of_skus(conn, skus))  # the ABC class may differ
-    return touched
+    return touched.merge(weeks_of_skus(conn, skus))  # the ABC class or created_at may differ
