@@ -46,11 +46,11 @@ from metrics.snapshots import (
 )
 from metrics.touched import (
     LOOKUP_LIMIT,
+    ItemState,
     RowKeys,
     Touched,
     audit_mark,
     audited_changes,
-    ItemState,
     item_changes,
     item_states,
     row_keys,
