@@ -7,11 +7,12 @@ import logging
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from cli import data_commands, governance_commands, metric_commands, user_commands
 from core.migrate import current_revision, head_revision
-from core.settings import get_settings, safe_url
+from core.settings import get_settings, safe_url, settings_error_text
 
 Handler = Callable[[argparse.Namespace], int]
 REGISTRARS = [
@@ -44,6 +45,8 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # the CLI never shows a traceback; the log keeps the detail
         logging.getLogger("cli").debug("command failed", exc_info=True)
         hint = _schema_hint() if isinstance(exc, DBAPIError) else None
+        if isinstance(exc, ValidationError):
+            hint = settings_error_text(exc)
         print(f"error: {hint or _one_line(exc)}", file=sys.stderr)
         return 1
 

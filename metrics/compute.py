@@ -15,7 +15,7 @@ from core.db import is_sqlite
 from core.settings import Settings
 from metrics.errors import MetricError
 from metrics.facts import SHAPES, Fact, finish, load_facts, percentile_rows
-from metrics.model import MetricDef, MetricRow, Shape, Window, make_context
+from metrics.model import MetricDef, MetricRow, Part, Shape, Window, make_context
 from metrics.registry import BY_ID, METRIC_IDS, METRICS, metric
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def combine_weeks(rows: Iterable[MetricRow]) -> list[MetricRow]:
     A ratio over several weeks is Σ num / Σ n, never an average of ratios; percentiles are not
     additive and are refused.
     """
-    sums: dict[tuple[str, str, str | None], dict[str, int]] = {}
+    sums: dict[tuple[str, str, str | None], dict[str, Part]] = {}
     for row in rows:
         definition = metric(row.metric)
         if definition.shape is Shape.PERCENTILE:

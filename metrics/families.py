@@ -4,7 +4,9 @@ A family's rows of an ISO week depend only on the records anchored in that week 
 the timestamp whose week a record belongs to) and on events up to as_of, so a refresh recomputes
 just the weeks an import or the passing of time touched. Snapshot metrics are kept elsewhere:
 stalled orders with the `orders` family (its unfilled orders), open and black-hole returns with
-`returns` (its open returns), stock discrepancies and unmapped SKUs as `stock`.
+`returns` (its open returns), stock discrepancies, unmapped SKUs and bundle breaches as `stock`
+(recomputed when stock, mappings, items or bundles change), and the planning snapshots that
+depend on the instant itself (moving 90- and 56-day windows) computed at every refresh.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Family(StrEnum):
     RETURNS = "returns"  # received_at of the return
     ITEMS = "items"  # created_at of the item
     EVENTS = "events"  # occurred_at of the integration event
+    DEMAND = "demand"  # placed_at of the order (its lines and their items follow it)
+    RECOVERIES = "recoveries"  # disposition_at of the return
 
 
 # Which family each weekly metric source belongs to.
@@ -35,11 +39,15 @@ SOURCE_FAMILY: dict[str, Family] = {
     "return_lags": Family.RETURNS,
     "items": Family.ITEMS,
     "integration_events": Family.EVENTS,
+    "order_demand": Family.DEMAND,
+    "recoveries": Family.RECOVERIES,
 }
 
 SNAPSHOT_FROM_ORDERS = ("stalled_orders",)
 SNAPSHOT_FROM_RETURNS = ("open_returns", "black_hole_returns")
-STOCK_METRICS = ("stock_discrepancies", "unmapped_system_skus")
+STOCK_METRICS = ("stock_discrepancies", "unmapped_system_skus", "bundle_availability_breaches")
+# Computed from raw rows at every refresh; a kept set answers only its own instant.
+EVERY_REFRESH = ("dead_stock_units", "stranded_units", "safety_stock_shortfalls", "returns_waiting")
 
 
 @dataclass(frozen=True)
@@ -64,5 +72,10 @@ FAMILIES: tuple[FamilyMetrics, ...] = tuple(
     FamilyMetrics(family, weekly_metrics(family)) for family in Family
 )
 SNAPSHOT_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if not m.weekly)
-if set(SNAPSHOT_IDS) != {*SNAPSHOT_FROM_ORDERS, *SNAPSHOT_FROM_RETURNS, *STOCK_METRICS}:
+if set(SNAPSHOT_IDS) != {
+    *SNAPSHOT_FROM_ORDERS,
+    *SNAPSHOT_FROM_RETURNS,
+    *STOCK_METRICS,
+    *EVERY_REFRESH,
+}:
     raise RuntimeError("every snapshot metric needs a place in the aggregates")

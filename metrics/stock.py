@@ -51,21 +51,25 @@ def resolve(rows: FromClause, ctx: Context) -> tuple[FromClause, ColumnElement[A
     return joined, func.coalesce(maps.c.sku, items.c.sku)
 
 
-def latest_sellable(ctx: Context) -> CTE:
-    """Per (system, location, sku): the summed sellable quantity of its newest as_of ≤ as_of."""
+def latest_sellable(ctx: Context, book_only: bool = False) -> CTE:
+    """Per (system, location, sku): the summed sellable quantity of its newest as_of ≤ as_of
+    (with book_only, only each location's book system: its book sellable units)."""
     stock = StockLevel.__table__
     joined, sku = resolve(stock, ctx)
+    book = [stock.c.system == book_of(stock.c.location_id, ctx)] if book_only else []
     resolved = (
         select(
             stock.c.system, stock.c.location_id, sku.label("sku"), stock.c.as_of, stock.c.quantity
         )
         .select_from(joined)
-        .where(stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now), sku.is_not(None))
-        .subquery("resolved")
+        .where(
+            stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now), sku.is_not(None), *book
+        )
+        .subquery("book_resolved" if book_only else "resolved")
     )
     group = (resolved.c.system, resolved.c.location_id, resolved.c.sku)
     newest = func.max(resolved.c.as_of).over(partition_by=group).label("newest")
-    ranked = select(resolved, newest).subquery("ranked")
+    ranked = select(resolved, newest).subquery("book_ranked" if book_only else "ranked")
     return (
         select(
             ranked.c.system,
@@ -75,8 +79,15 @@ def latest_sellable(ctx: Context) -> CTE:
         )
         .where(ranked.c.as_of == ranked.c.newest)
         .group_by(ranked.c.system, ranked.c.location_id, ranked.c.sku)
-        .cte("latest")
+        .cte("book_latest" if book_only else "latest")
     )
+
+
+def book_units(ctx: Context) -> CTE:
+    """Book sellable units of every (location, sku) the book has a sellable row of: location_id,
+    sku, units (any sign; dead, stranded and available stock count only units > 0)."""
+    latest = latest_sellable(ctx, book_only=True)
+    return select(latest.c.location_id, latest.c.sku, latest.c.qty.label("units")).cte("book_units")
 
 
 def compared_systems(ctx: Context) -> CTE:

@@ -61,7 +61,7 @@ class MetricSnapshot(Base):
     key: Mapped[str | None]
     value: Mapped[float | None] = mapped_column(Float)
     n: Mapped[int] = mapped_column(BigInteger)
-    num: Mapped[int | None] = mapped_column(BigInteger)
+    num: Mapped[float | None] = mapped_column(Float)  # money or units short in section 3.1
     parts: Mapped[dict[str, Any]]
 
     __table_args__ = (Index(None, "as_of"), Index(None, "metric", "as_of"))
