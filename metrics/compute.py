@@ -38,13 +38,16 @@ def compute_rows(
     metrics: Sequence[MetricDef] = METRICS,
     settings: Settings | None = None,
     window: Window | None = None,
+    held: bool = False,
 ) -> list[MetricRow]:
     """The rows of the given metrics at as_of, with their parts, in output order.
 
     With a window only the records of the ISO weeks inside it are read (the week of placed_at for
     order metrics, received_at for returns): weekly metrics then give exactly those weeks' rows.
+    With held, the inputs the aggregates keep (book units, demand days) are read from them: only
+    valid at the instant they hold.
     """
-    ctx = make_context(as_of, settings, window)
+    ctx = make_context(as_of, settings, window, held=held)
     facts: dict[str, list[Fact]] = {}
     percentiles: dict[str, list[MetricDef]] = {}
     rows: list[MetricRow] = []

@@ -16,7 +16,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from core.schema import Item, OrderLine, Shipment
 from core.timeutil import SECONDS_PER_DAY
@@ -33,19 +46,16 @@ def dead_cutoff(ctx: Context) -> int:
     return ctx.now - ctx.settings.dead_stock_days * SECONDS_PER_DAY
 
 
-def shipped_skus(ctx: Context) -> Select[Any]:
-    """The distinct line SKUs shipped in (as_of − the dead-stock window, as_of]."""
+def shipped_in_window(ctx: Context, sku: Any) -> Any:
+    """Whether a shipment of the SKU (its line's sku) has shipped_at in (as_of − window, as_of]
+    (probed per SKU through the lines' sku index: a SKU that sells is found at once)."""
     ships, lines = Shipment.__table__, OrderLine.__table__
-    same_line = and_(lines.c.order_id == ships.c.order_id, lines.c.line_id == ships.c.line_id)
-    return (
-        select(lines.c.sku)
-        .select_from(ships.join(lines, same_line))
-        .where(
-            epoch(ships.c.shipped_at) > number(dead_cutoff(ctx)),
-            epoch(ships.c.shipped_at) <= number(ctx.now),
-            lines.c.sku.is_not(None),
-        )
-        .distinct()
+    return exists().where(
+        lines.c.sku == sku,
+        ships.c.order_id == lines.c.order_id,
+        ships.c.line_id == lines.c.line_id,
+        epoch(ships.c.shipped_at) > number(dead_cutoff(ctx)),
+        epoch(ships.c.shipped_at) <= number(ctx.now),
     )
 
 
@@ -56,39 +66,44 @@ def _when(condition: Any, value: Any) -> Any:
 def position_records(ctx: Context) -> Select[Any]:
     """Every (location, sku) with book sellable units > 0, whether dead or stranded, and value."""
     book, items = book_units(ctx), Item.__table__
-    shipped = shipped_skus(ctx).subquery("shipped")
-    dead = and_(
-        items.c.lifecycle_status == ACTIVE,
-        happened(items.c.created_at, dead_cutoff(ctx)),
-        shipped.c.sku.is_(None),
+    old_active = and_(
+        items.c.lifecycle_status == ACTIVE, happened(items.c.created_at, dead_cutoff(ctx))
     )
-    stranded = items.c.lifecycle_status.in_(NOT_ACTIVE)
-    valued = items.c.unit_cost.is_not(None)
-    cost = cast(func.round(items.c.unit_cost * literal(10**MONEY_SCALE)), BigInteger)
-    units = book.c.units
-    return (
+    flagged = (
         select(
             book.c.location_id.label("location"),
             book.c.sku,
-            units,
+            book.c.units,
             items.c.lifecycle_status,
             items.c.created_at,
             items.c.unit_cost,
-            flag(dead).label("dead"),
-            flag(stranded).label("stranded"),
-            _when(dead, units).label("dead_units"),
-            flag(and_(dead, valued)).label("dead_valued"),
-            _when(and_(dead, valued), units * cost).label("dead_value"),
-            _when(stranded, units).label("stranded_units"),
-            flag(and_(stranded, valued)).label("stranded_valued"),
-            _when(and_(stranded, valued), units * cost).label("stranded_value"),
+            flag(and_(old_active, ~shipped_in_window(ctx, book.c.sku))).label("dead"),
+            flag(items.c.lifecycle_status.in_(NOT_ACTIVE)).label("stranded"),
+            cast(func.round(items.c.unit_cost * literal(10**MONEY_SCALE)), BigInteger).label(
+                "cost"
+            ),
         )
-        .select_from(
-            book.outerjoin(items, items.c.sku == book.c.sku).outerjoin(
-                shipped, shipped.c.sku == book.c.sku
-            )
-        )
-        .where(units > number(0))
+        .select_from(book.outerjoin(items, items.c.sku == book.c.sku))
+        .where(book.c.units > number(0))
+        .subquery("flagged")
+    )
+    f = flagged.c
+    valued = f.cost.is_not(None)
+    return select(
+        f.location,
+        f.sku,
+        f.units,
+        f.lifecycle_status,
+        f.created_at,
+        f.unit_cost,
+        f.dead,
+        f.stranded,
+        (f.dead * f.units).label("dead_units"),
+        _when(and_(f.dead == 1, valued), number(1)).label("dead_valued"),
+        _when(and_(f.dead == 1, valued), f.units * f.cost).label("dead_value"),
+        (f.stranded * f.units).label("stranded_units"),
+        _when(and_(f.stranded == 1, valued), number(1)).label("stranded_valued"),
+        _when(and_(f.stranded == 1, valued), f.units * f.cost).label("stranded_value"),
     )
 
 
@@ -114,7 +129,7 @@ def stock_positions(
     """The (location, sku) positions with book sellable units > 0 (only dead or stranded ones
     by default), sorted by location and sku."""
     records = position_records(ctx).subquery("positions")
-    chosen = or_(records.c.dead == 1, records.c.stranded == 1) if idle_only else True
+    chosen = or_(records.c.dead == 1, records.c.stranded == 1) if idle_only else true()
     rows = conn.execute(select(records).where(chosen)).mappings().all()
     last = last_shipments(conn, ctx, select(records.c.sku).where(chosen))
     positions = [

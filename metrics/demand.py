@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, union_all
 
 from core.schema import Item, Order, OrderLine, Return
 from metrics.handoff import RECOVERING
 from metrics.model import Context, CountOf, MetricDef, Source
-from metrics.sql import flag, happened, integer_sum, monday_day, not_yet, number, within
+from metrics.sql import flag, happened, monday_day, not_yet, number, within
 
 
 def _known_item(ctx: Context) -> Any:
@@ -27,40 +27,40 @@ def _known_item(ctx: Context) -> Any:
 
 
 def order_demand_records(ctx: Context) -> Select[Any]:
-    """Each order placed ≤ as_of (in the window): its units, and fulfillable units if not cancelled."""
+    """One record per order placed ≤ as_of (in the window), `orders` 1 and `live` 1 when not
+    cancelled, and one per line of those orders with its units (and fulfillable units): summed
+    per week and channel without grouping by order first."""
     orders, lines, items = Order.__table__, OrderLine.__table__, Item.__table__
-    known_units = case((items.c.sku.is_not(None), lines.c.quantity), else_=number(0))
-    per_order = (
+    live = not_yet(orders.c.cancelled_at, ctx.now)
+    placed = (happened(orders.c.placed_at, ctx.now), *within(orders.c.placed_at, ctx.window))
+    zero, one = number(0), number(1)
+    per_order = select(
+        monday_day(orders.c.placed_at).label("wd"),
+        orders.c.channel,
+        one.label("orders"),
+        flag(live).label("live"),
+        zero.label("units"),
+        zero.label("fulfillable"),
+    ).where(*placed)
+    fulfillable = case((and_(live, items.c.sku.is_not(None)), lines.c.quantity), else_=zero)
+    per_line = (
         select(
-            orders.c.order_id,
+            monday_day(orders.c.placed_at).label("wd"),
             orders.c.channel,
-            orders.c.placed_at,
-            orders.c.cancelled_at,
-            func.count(lines.c.line_id).label("lines"),
-            integer_sum(lines.c.quantity).label("units"),
-            integer_sum(known_units).label("known_units"),
+            zero.label("orders"),
+            zero.label("live"),
+            lines.c.quantity.label("units"),
+            fulfillable.label("fulfillable"),
         )
         .select_from(
-            orders.outerjoin(lines, lines.c.order_id == orders.c.order_id).outerjoin(
+            orders.join(lines, lines.c.order_id == orders.c.order_id).outerjoin(
                 items, _known_item(ctx)
             )
         )
-        .where(happened(orders.c.placed_at, ctx.now), *within(orders.c.placed_at, ctx.window))
-        .group_by(orders.c.order_id, orders.c.channel, orders.c.placed_at, orders.c.cancelled_at)
-        .subquery("per_order")
+        .where(*placed)
     )
-    live = not_yet(per_order.c.cancelled_at, ctx.now)
-    return select(
-        monday_day(per_order.c.placed_at).label("wd"),
-        per_order.c.channel,
-        per_order.c.order_id,
-        per_order.c.placed_at,
-        per_order.c.cancelled_at,
-        per_order.c.lines,
-        per_order.c.units,
-        flag(live).label("live"),
-        case((live, per_order.c.known_units), else_=number(0)).label("fulfillable"),
-    )
+    both = union_all(per_order, per_line).subquery("demand")
+    return select(both)
 
 
 def demand_line_records(ctx: Context) -> Select[Any]:
@@ -113,7 +113,7 @@ def recovery_records(ctx: Context) -> Select[Any]:
 ORDER_DEMAND = Source(
     "order_demand",
     dims=("channel",),
-    parts=("units", "live", "fulfillable"),
+    parts=("orders", "units", "live", "fulfillable"),
     records=order_demand_records,
     order_by=("placed_at", "order_id", "line_id"),
     drill=demand_line_records,
@@ -133,7 +133,7 @@ METRICS = (
         ORDER_DEMAND,
         "placed_at",
         ("channel",),
-        CountOf("units", "records"),
+        CountOf("units", "orders"),
     ),
     MetricDef(
         "fulfillable_demand_units",

@@ -33,6 +33,7 @@ class Context:
     settings: Settings
     window: Window | None = None  # only the ISO weeks in [start, end) epoch seconds; None: all
     orders: Select[Any] | None = None  # only the orders this query selects (order metrics)
+    held: bool = False  # book units and demand days read from the aggregates (they hold as_of)
 
     @property
     def now(self) -> int:
@@ -45,10 +46,11 @@ def make_context(
     settings: Settings | None = None,
     window: Window | None = None,
     orders: Select[Any] | None = None,
+    held: bool = False,
 ) -> Context:
     """A context for an instant (naive means UTC), with the process settings by default."""
     aware = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    return Context(aware.astimezone(UTC), settings or get_settings(), window, orders)
+    return Context(aware.astimezone(UTC), settings or get_settings(), window, orders, held)
 
 
 class Shape(StrEnum):

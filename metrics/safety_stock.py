@@ -18,29 +18,31 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from fractions import Fraction
 from statistics import NormalDist
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
-from core.schema import Location, Order, OrderLine
+from core.schema import DemandDay, Location, Order, OrderLine
 from core.settings import ChannelParameters
 from core.timeutil import SECONDS_PER_DAY
 from metrics.model import Context, CountWithAmount, MetricDef, Source
+from metrics.routing import in_scope
 from metrics.sql import epoch, happened, integer_sum, not_yet, number
 from metrics.stock import book_units
 
 
-def daily_demand(conn: Connection, ctx: Context) -> dict[tuple[str, str], dict[int, int]]:
-    """(channel, sku) → {day k: units} of the orders not cancelled placed in the window."""
+def demand_day_query(ctx: Context) -> Select[Any]:
+    """channel, sku, day k, units: Σ quantity of the lines with a sku of the orders not cancelled
+    placed in day k of the window ending at as_of (of `ctx.orders` only, when given)."""
     orders, lines = Order.__table__, OrderLine.__table__
     window = ctx.settings.safety_stock_window_days * SECONDS_PER_DAY
     age = number(ctx.now) - epoch(orders.c.placed_at)
-    day = (age // number(SECONDS_PER_DAY)).label("k")  # age ≥ 0: truncation is the floor
-    query = (
+    day = (age // number(SECONDS_PER_DAY)).label("day")  # age ≥ 0: truncation is the floor
+    return (
         select(orders.c.channel, lines.c.sku, day, integer_sum(lines.c.quantity).label("units"))
         .select_from(orders.join(lines, lines.c.order_id == orders.c.order_id))
         .where(
@@ -49,13 +51,23 @@ def daily_demand(conn: Connection, ctx: Context) -> dict[tuple[str, str], dict[i
             not_yet(orders.c.cancelled_at, ctx.now),
             lines.c.sku.is_not(None),
             lines.c.sku != "",
+            *in_scope(orders.c.order_id, ctx),
         )
         .group_by(orders.c.channel, lines.c.sku, day)
     )
-    demand: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
-    for channel, sku, k, units in conn.execute(query):
-        demand[(channel, sku)][int(k)] = int(units)
-    return demand
+
+
+def window_sums(conn: Connection, ctx: Context) -> dict[tuple[str, str], tuple[int, int]]:
+    """(channel, sku) → (S, Σ d_k²) over the window's days (from the demand days the aggregates
+    keep when they hold as_of, else from raw rows)."""
+    days = DemandDay.__table__ if ctx.held else demand_day_query(ctx).subquery("days")
+    query = select(
+        days.c.channel,
+        days.c.sku,
+        integer_sum(days.c.units),
+        integer_sum(days.c.units * days.c.units),
+    ).group_by(days.c.channel, days.c.sku)
+    return {(c, s): (int(total), int(squares)) for c, s, total, squares in conn.execute(query)}
 
 
 def available_units(conn: Connection, ctx: Context) -> dict[tuple[str | None, str], int]:
@@ -97,42 +109,64 @@ class SafetyStock:
         return Fraction(self.shortfall) if self.short else Fraction(0)
 
 
-def safety_stock_of(
-    daily: list[int], params: ChannelParameters, days: int
-) -> tuple[float, float, Fraction, Fraction]:
-    """(safety stock, z, d̄, σd²) of a window's daily demands (days missing are 0) and inputs."""
-    total = sum(daily)
-    mean = Fraction(total, days)
-    variance = Fraction(sum(d * d for d in daily), days) - mean * mean
-    lead, lead_sd = Fraction(params.lead_time_days), Fraction(params.lead_time_sd_days)
-    radicand = lead * variance + mean * mean * lead_sd * lead_sd
-    z = NormalDist().inv_cdf(float(params.service_level))
-    return z * math.sqrt(radicand), z, mean, variance
+@dataclass(frozen=True)
+class ChannelInputs:
+    """A channel's parameters in the formula's exact terms, z computed once."""
+
+    params: ChannelParameters
+    z: float
+    lead: Fraction
+    lead_sd_squared: Fraction
+
+    @classmethod
+    def of(cls, params: ChannelParameters) -> ChannelInputs:
+        """The inputs of a channel's parameters."""
+        z = NormalDist().inv_cdf(float(params.service_level))
+        lead_sd = Fraction(params.lead_time_sd_days)
+        return cls(params, z, Fraction(params.lead_time_days), lead_sd * lead_sd)
+
+
+def safety_stock_of(total: int, squares: int, inputs: ChannelInputs, days: int) -> float:
+    """z · √(L·σd² + d̄²·σL²) of a window of `days` daily demands summing to `total`, their squares
+    to `squares`; with d̄ = S/W and σd² = Σd²/W − d̄² the radicand is the exact fraction
+    (L·(W·Σd² − S²) + σL²·S²) / W², then one float square root."""
+    lead, spread = inputs.lead, inputs.lead_sd_squared
+    spread_term = total * total * spread.numerator * lead.denominator
+    lead_term = lead.numerator * spread.denominator * (days * squares - total * total)
+    radicand = (lead_term + spread_term) / (lead.denominator * spread.denominator * days * days)
+    return inputs.z * math.sqrt(radicand)
 
 
 def safety_stock_pairs(conn: Connection, ctx: Context) -> list[SafetyStock]:
     """Every (channel, sku) whose window demand sums to more than 0, sorted by channel and sku."""
     days = ctx.settings.safety_stock_window_days
     held = available_units(conn, ctx)
+    inputs: dict[str, ChannelInputs] = {}
     pairs = []
-    for (channel, sku), by_day in sorted(daily_demand(conn, ctx).items()):
-        if sum(by_day.values()) <= 0:
+    for (channel, sku), (total, squares) in sorted(window_sums(conn, ctx).items()):
+        if total <= 0:
             continue
-        params = ctx.settings.channel_parameters(channel)
-        safety, z, mean, variance = safety_stock_of(list(by_day.values()), params, days)
+        if channel not in inputs:
+            inputs[channel] = ChannelInputs.of(ctx.settings.channel_parameters(channel))
+        chosen = inputs[channel]
+        safety = safety_stock_of(total, squares, chosen, days)
+        mean, variance = (
+            Fraction(total, days),
+            Fraction(days * squares - total * total, days * days),
+        )
         available = held.get((channel, sku), 0) + held.get((None, sku), 0)
         short = available < safety
         pairs.append(
             SafetyStock(
                 channel=channel,
                 sku=sku,
-                demand_units=sum(by_day.values()),
+                demand_units=total,
                 mean_daily=float(mean),
                 sd_daily=math.sqrt(variance),
-                lead_time_days=params.lead_time_days,
-                lead_time_sd_days=params.lead_time_sd_days,
-                service_level=params.service_level,
-                z=z,
+                lead_time_days=chosen.params.lead_time_days,
+                lead_time_sd_days=chosen.params.lead_time_sd_days,
+                service_level=chosen.params.service_level,
+                z=chosen.z,
                 safety_stock=safety,
                 available=available,
                 short=short,
@@ -144,8 +178,10 @@ def safety_stock_pairs(conn: Connection, ctx: Context) -> list[SafetyStock]:
 
 def pair_records(conn: Connection, ctx: Context) -> list[dict[str, Any]]:
     """The pairs as records with their parts (short, shortfall as an exact fraction)."""
+    names = [f.name for f in fields(SafetyStock)]
     return [
-        asdict(pair) | {"short": int(pair.short), "shortfall_exact": pair.exact_shortfall}
+        {name: getattr(pair, name) for name in names}
+        | {"short": int(pair.short), "shortfall_exact": pair.exact_shortfall}
         for pair in safety_stock_pairs(conn, ctx)
     ]
 

@@ -85,8 +85,8 @@ def open_return_rows(conn: Connection, as_of: datetime, settings: Settings) -> l
 
 
 def stock_rows_now(conn: Connection, as_of: datetime, settings: Settings) -> list[MetricRow]:
-    """Stock discrepancies and unmapped system SKUs computed from raw rows at as_of."""
-    return compute_rows(conn, as_of, [metric(m) for m in STOCK_METRICS], settings)
+    """The stock metrics computed at as_of (from raw rows, and the book units just kept)."""
+    return compute_rows(conn, as_of, [metric(m) for m in STOCK_METRICS], settings, held=True)
 
 
 def history_rows(
@@ -105,9 +105,12 @@ def history_rows(
     return sort_rows(rows)
 
 
-def every_refresh_rows(conn: Connection, as_of: datetime, settings: Settings) -> list[MetricRow]:
-    """The snapshots computed from raw rows at every refresh (they depend on the instant itself)."""
-    return compute_rows(conn, as_of, [metric(m) for m in EVERY_REFRESH], settings)
+def every_refresh_rows(
+    conn: Connection, as_of: datetime, settings: Settings, held: bool = False
+) -> list[MetricRow]:
+    """The snapshots computed at every refresh (they depend on the instant itself), from raw
+    rows, or with held from the book units and demand days the aggregates keep for as_of."""
+    return compute_rows(conn, as_of, [metric(m) for m in EVERY_REFRESH], settings, held=held)
 
 
 def snapshot_rows(

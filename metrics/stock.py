@@ -27,7 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from core.schema import Item, SkuMapping, StockLevel
+from core.schema import BookUnit, Item, SkuMapping, StockLevel
 from metrics.model import Context, CountOf, MetricDef, Source
 from metrics.sql import flag, happened, integer_sum, number, text_by_key
 
@@ -85,7 +85,11 @@ def latest_sellable(ctx: Context, book_only: bool = False) -> CTE:
 
 def book_units(ctx: Context) -> CTE:
     """Book sellable units of every (location, sku) the book has a sellable row of: location_id,
-    sku, units (any sign; dead, stranded and available stock count only units > 0)."""
+    sku, units (any sign; dead, stranded and available stock count only units > 0). Read from
+    the aggregates (metric_book_units) when the context says they hold as_of."""
+    if ctx.held:
+        kept = BookUnit.__table__
+        return select(kept.c.location_id, kept.c.sku, kept.c.units).cte("book_units")
     latest = latest_sellable(ctx, book_only=True)
     return select(latest.c.location_id, latest.c.sku, latest.c.qty.label("units")).cte("book_units")
 

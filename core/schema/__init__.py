@@ -2,6 +2,8 @@
 
 from core.schema.accounts import AuditEntry, LoginAttempt, Team, User
 from core.schema.aggregates import (
+    BookUnit,
+    DemandDay,
     MetricSnapshot,
     MetricState,
     MetricWeek,
@@ -42,8 +44,10 @@ __all__ = [
     "CANONICAL_TABLES",
     "AuditEntry",
     "Base",
+    "BookUnit",
     "BundleComponent",
     "CycleCount",
+    "DemandDay",
     "ExceptionComment",
     "ExceptionRecord",
     "FieldOwnership",

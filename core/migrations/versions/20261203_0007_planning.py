@@ -1,4 +1,4 @@
-"""planning signals: snapshot num as a float (money, units short), order lines by sku
+"""planning signals: book units and demand days kept, snapshot num as a float, order lines by sku
 
 Revision ID: 0007_planning
 Revises: 0006
@@ -18,6 +18,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('metric_book_units',
+    sa.Column('location_id', sa.String(length=255), nullable=False),
+    sa.Column('sku', sa.String(length=255), nullable=False),
+    sa.Column('units', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('location_id', 'sku', name=op.f('pk_metric_book_units'))
+    )
+    op.create_table('metric_demand_days',
+    sa.Column('channel', sa.String(length=64), nullable=False),
+    sa.Column('sku', sa.String(length=255), nullable=False),
+    sa.Column('day', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('units', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('channel', 'sku', 'day', name=op.f('pk_metric_demand_days'))
+    )
     # num of SPEC section 3.1's snapshot rows is money (dead and stranded stock) or a float (units
     # short of safety stock); the rows are re-finished from their parts, num is kept for reading.
     with op.batch_alter_table('metric_snapshots', schema=None) as batch_op:
@@ -28,6 +41,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('metric_demand_days')
+    op.drop_table('metric_book_units')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_lines_sku'))
     with op.batch_alter_table('metric_snapshots', schema=None) as batch_op:
