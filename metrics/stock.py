@@ -12,11 +12,13 @@ and counted by unmapped_system_skus over every stock row with as_of ≤ as_of, a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    Connection,
     FromClause,
     Select,
     and_,
@@ -144,6 +146,7 @@ def pair_records(ctx: Context) -> Select[Any]:
         .subquery("pairs")
     )
     excess = pairs.c.system_qty - pairs.c.book_qty
+    items = Item.__table__
     return select(
         pairs.c.system,
         pairs.c.location_id.label("location"),
@@ -153,7 +156,22 @@ def pair_records(ctx: Context) -> Select[Any]:
         pairs.c.book_qty,
         flag(pairs.c.system_qty != pairs.c.book_qty).label("differs"),
         case((excess > zero, excess), else_=zero).label("overstated"),
-    )
+        items.c.unit_cost,
+    ).select_from(pairs.outerjoin(items, items.c.sku == pairs.c.sku))
+
+
+def oversell_exposure(overstated: int, unit_cost: Decimal | None) -> Decimal | None:
+    """The money at risk of overselling: units overstated × unit_cost (None without a cost)."""
+    return None if unit_cost is None else overstated * unit_cost
+
+
+def pair_drill(conn: Connection, ctx: Context) -> list[dict[str, Any]]:
+    """The compared pairs as drill-down records, each with its oversell exposure in money."""
+    return [
+        dict(row)
+        | {"oversell_exposure": oversell_exposure(int(row["overstated"]), row["unit_cost"])}
+        for row in conn.execute(pair_records(ctx)).mappings()
+    ]
 
 
 def system_sku_records(ctx: Context) -> Select[Any]:
@@ -188,6 +206,7 @@ PAIRS = Source(
     records=pair_records,
     weekly=False,
     order_by=("system", "location", "sku"),
+    drill_load=pair_drill,
 )
 SYSTEM_SKUS = Source(
     "system_skus",
