@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from statistics import NormalDist
@@ -11,6 +12,9 @@ import pytest
 from core.db import get_engine
 from core.settings import get_settings
 from metrics import records_behind
+from metrics.compute import reading
+from metrics.model import make_context
+from metrics.safety_stock import safety_stock_pairs
 from tests.test_metrics_common import AS_OF, load, row, rows_of
 
 SAFETY = "safety_stock_shortfalls"
@@ -48,7 +52,7 @@ LINES = [
     ("A6", "L1", "S1", 100),
     ("A7", "L1", "S1", 100),
     ("E1", "L1", "S1", 56),
-    ("W1", "L1", "S3", 6),
+    ("W1", "L1", "S3", 56),
     ("P1", "L1", "S1", 0),  # demand summing to 0: not a pair of n
 ]
 LOCATIONS = [
@@ -61,16 +65,28 @@ STOCK = [
     ("2026-01-20T00:00:00Z", "wms", "SHOP-FC", "S1", "sellable", 2),
     ("2026-01-20T00:00:00Z", "wms", "STORE1", "S1", "sellable", 10),  # pos only
     ("2026-01-20T00:00:00Z", "wms", "UNLISTED", "S1", "sellable", 1),  # not in locations: any
-    ("2026-01-20T00:00:00Z", "wms", "DC1", "S3", "sellable", -4),  # negative: not available
+    ("2026-01-20T00:00:00Z", "wms", "DC1", "S3", "sellable", 110),
+    ("2026-01-20T00:00:00Z", "wms", "GONE", "S3", "sellable", -4),  # negative: not available
 ]
+# wholesale: p = Φ(2) as the float whose quantile is exactly 2.0, L = 55, σL = 0. S3 has one day
+# of 56 units: d̄ = 1, σd² = 56²/56 − 1 = 55, radicand = 55 · 55 = 3025, √ = 55.0, so the safety
+# stock is exactly 2.0 × 55.0 = 110.0 — and 110 units are available: equal, not short.
+WHOLESALE_P = "0.9772498680518208"
 
 
 @pytest.fixture
 def safety_db(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    # wholesale at service level 0.5: z = 0, so its safety stock is exactly 0.
     monkeypatch.setenv(
         "INVGOV_SAFETY_STOCK_PARAMETERS",
-        '{"wholesale": {"service_level": 0.5, "lead_time_days": 28, "lead_time_sd_days": 5}}',
+        json.dumps(
+            {
+                "wholesale": {
+                    "service_level": WHOLESALE_P,
+                    "lead_time_days": 55,
+                    "lead_time_sd_days": 0,
+                }
+            }
+        ),
     )
     get_settings.cache_clear()
     load(
@@ -90,8 +106,8 @@ def safety_db(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> s
 
 def test_safety_stock_shortfalls(safety_db: str) -> None:
     # Available: shopify S1 = DC1 2 + SHOP-FC 2 + UNLISTED 1 = 5 < 5.085 -> short by 0.085;
-    # ebay S1 = DC1 2 + UNLISTED 1 = 3 < 45.9 -> short; wholesale S3: safety stock 0.0 and
-    # available 0 (−4 does not count): equal, not short. pos S1 sums to 0: not counted.
+    # ebay S1 = DC1 2 + UNLISTED 1 = 3 < 45.9 -> short; wholesale S3: safety stock 110.0 and
+    # available DC1 110 (GONE's −4 does not count): equal, not short. pos S1 sums to 0: no pair.
     short = [EBAY_SS - 3, SHOPIFY_SS - 5]
     assert 0 < SHOPIFY_SS - 5 < 0.1
     assert rows_of(safety_db, SAFETY) == [
@@ -127,3 +143,12 @@ def test_the_window_moves_with_as_of(safety_db: str) -> None:
     expected = Z95 * math.sqrt((14 * (10029 * 56 - 107**2) + 107**2 * 9) / 3136)
     shopify = next(r for r in rows_of(safety_db, SAFETY, as_of=later) if r["key"] == "shopify")
     assert shopify == row(SAFETY, None, "channel", "shopify", 1, 1, expected - 5)
+
+
+def test_available_exactly_equal_to_safety_stock_is_not_short(safety_db: str) -> None:
+    assert NormalDist().inv_cdf(float(WHOLESALE_P)) == 2.0
+    with reading(get_engine(safety_db)) as conn:
+        pairs = safety_stock_pairs(conn, make_context(AS_OF))
+    wholesale = next(p for p in pairs if p.channel == "wholesale")
+    assert (wholesale.safety_stock, wholesale.available, wholesale.short) == (110.0, 110, False)
+    assert (wholesale.z, wholesale.mean_daily, wholesale.sd_daily) == (2.0, 1.0, math.sqrt(55))

@@ -161,9 +161,7 @@ def test_discrepancy_records_carry_the_oversell_exposure(db_url: str, tmp_path: 
             ],
         ),
     )
-    frame = records_behind(
-        get_engine(db_url), row(DISC, None, "system", "shopify", 3, 3, 4), AS_OF
-    )
+    frame = records_behind(get_engine(db_url), row(DISC, None, "system", "shopify", 3, 3, 4), AS_OF)
     assert frame[["sku", "overstated", "oversell_exposure"]].values.tolist() == [
         ["SKU-A", 2, Decimal("6.50")],
         ["SKU-B", 0, Decimal("0")],
