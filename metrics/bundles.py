@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, select
 
 from core.schema import BundleComponent, Item
-from metrics.model import Context, CountOf, MetricDef, Source
+from metrics.model import Comparator, Context, CountOf, KpiFamily, KpiSpec, MetricDef, Source, Unit
 from metrics.sql import number
 from metrics.stock import book_units, compared_systems, latest_sellable
 
@@ -147,6 +147,7 @@ CHECKS = Source(
     order_by=("system", "location", "bundle_sku"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "bundle_availability_breaches",
@@ -158,5 +159,8 @@ METRICS = (
         CountOf("breach", "records", num="excess"),
         always_all=True,
         drill_part="breach",
+        kpi=KpiSpec(
+            "Bundle availability breaches", F.PLANNING, U.COUNT, C.EQUAL, 0, 2, "inventory control"
+        ),
     ),
 )

@@ -13,7 +13,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import CycleCount, Item
-from metrics.model import Context, MetricDef, Ratio, Source, UnitAccuracy
+from metrics.model import (
+    Comparator,
+    Context,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Ratio,
+    Source,
+    Unit,
+    UnitAccuracy,
+)
 from metrics.sql import by_key, flag, fraction, happened, monday_day, within
 
 ABC_CLASSES = ("A", "B", "C")
@@ -63,6 +73,7 @@ COUNTS = Source(
     order_by=("counted_at", "count_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "inventory_record_accuracy",
@@ -71,6 +82,15 @@ METRICS = (
         "counted_at",
         ("location", "abc_class"),
         Ratio("accurate"),
+        kpi=KpiSpec(
+            "Inventory record accuracy",
+            F.ACCURACY,
+            U.SHARE,
+            C.AT_LEAST,
+            0.98,
+            0.02,
+            "inventory control",
+        ),
     ),
     MetricDef(
         "unit_accuracy",
@@ -79,5 +99,8 @@ METRICS = (
         "counted_at",
         ("location",),
         UnitAccuracy(),
+        kpi=KpiSpec(
+            "Unit accuracy", F.ACCURACY, U.SHARE, C.AT_LEAST, 0.99, 0.01, "inventory control"
+        ),
     ),
 )

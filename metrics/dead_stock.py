@@ -33,7 +33,17 @@ from sqlalchemy import (
 
 from core.schema import Item, OrderLine, Shipment
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import MONEY_SCALE, Context, MetricDef, Source, UnitsWithValue
+from metrics.model import (
+    MONEY_SCALE,
+    Comparator,
+    Context,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Source,
+    Unit,
+    UnitsWithValue,
+)
 from metrics.sql import epoch, flag, happened, number
 from metrics.stock import book_units
 
@@ -184,6 +194,7 @@ POSITIONS = Source(
     drill_load=position_drill,
 )  # fmt: skip
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "dead_stock_units",
@@ -195,6 +206,16 @@ METRICS = (
         UnitsWithValue("dead_units", "dead_valued", "dead_value"),
         always_all=True,
         drill_part="dead",
+        kpi=KpiSpec(
+            "Dead stock value",
+            F.PLANNING,
+            U.MONEY,
+            C.AT_MOST,
+            0,
+            1000,
+            "inventory control",
+            reads_num=True,
+        ),
     ),
     MetricDef(
         "stranded_units",

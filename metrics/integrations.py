@@ -10,7 +10,18 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from core.schema import IntegrationEvent
-from metrics.model import Context, CountOf, MetricDef, Ratio, Shape, Source
+from metrics.model import (
+    Comparator,
+    Context,
+    CountOf,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Ratio,
+    Shape,
+    Source,
+    Unit,
+)
 from metrics.sql import flag, happened, monday_day, within
 
 FAILED = "failed"
@@ -41,6 +52,7 @@ EVENTS = Source(
     order_by=("occurred_at", "event_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "integration_failure_rate",
@@ -50,6 +62,15 @@ METRICS = (
         ("integration",),
         Ratio("failed"),
         drill_part="failed",
+        kpi=KpiSpec(
+            "Integration failure rate",
+            F.INTEGRATIONS,
+            U.SHARE,
+            C.AT_MOST,
+            0.01,
+            0.01,
+            "systems / IT",
+        ),
     ),
     MetricDef(
         "integration_failures",

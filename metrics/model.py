@@ -197,6 +197,53 @@ class Percentile:
         return (parts["seconds"] / SECONDS_PER_HOUR, parts["records"], None)
 
 
+class KpiFamily(StrEnum):
+    """The groups of the Overview's trend charts."""
+
+    ACCURACY = "Accuracy"
+    FULFILMENT = "Routing and fulfilment"
+    RETURNS = "Returns"
+    SKU_QUALITY = "SKU quality"
+    INTEGRATIONS = "Integrations"
+    STOCK = "Stock"
+    PLANNING = "Planning"
+
+
+class Unit(StrEnum):
+    """What a KPI's value counts (how it is shown)."""
+
+    SHARE = "share"
+    COUNT = "count"
+    HOURS = "hours"
+    MONEY = "money"
+
+
+class Comparator(StrEnum):
+    """How a value meets its target."""
+
+    AT_LEAST = ">="
+    AT_MOST = "<="
+    EQUAL = "="
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """A metric watched as a KPI: its tile, trend family, unit, default target and owning team.
+
+    The KPI is the `all` row's value (of the latest complete week, or of the latest snapshot);
+    with `reads_num` it is the row's num instead (e.g. the money value of dead stock).
+    """
+
+    label: str
+    family: KpiFamily
+    unit: Unit
+    comparator: Comparator
+    target: float
+    amber_margin: float
+    owner_team: str
+    reads_num: bool = False
+
+
 Measure = Ratio | UnitAccuracy | Count | CountOf | CountWithAmount | UnitsWithValue | Percentile
 RecordQuery = Callable[[Context], Select[Any]]
 RecordLoader = Callable[[Connection, Context], list[dict[str, Any]]]
@@ -236,6 +283,7 @@ class MetricDef:
     always_all: bool = False  # the `all` row exists even when its n is 0
     drill_part: str | None = None  # drill-down keeps the records where this part > 0
     pivot: tuple[tuple[str, str], ...] = field(default=())  # PIVOT: (key, part) in key order
+    kpi: KpiSpec | None = None  # watched as a KPI on the Overview, with its default target
 
     @property
     def weekly(self) -> bool:

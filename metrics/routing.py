@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import Order, OrderLine, Shipment
-from metrics.model import Context, MetricDef, Ratio, Source
+from metrics.model import Comparator, Context, KpiFamily, KpiSpec, MetricDef, Ratio, Source, Unit
 from metrics.sql import flag, happened, monday_day, number, within
 
 
@@ -118,6 +118,7 @@ ALLOCATED_SHIPMENTS = Source(
     order_by=("order_id", "line_id", "shipment_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "split_order_rate",
@@ -127,6 +128,7 @@ METRICS = (
         ("channel",),
         Ratio("split"),
         drill_part="split",
+        kpi=KpiSpec("Split order rate", F.FULFILMENT, U.SHARE, C.AT_MOST, 0.10, 0.05, "operations"),
     ),
     MetricDef(
         "multi_location_rate",
@@ -146,5 +148,6 @@ METRICS = (
         ("channel",),
         Ratio("rerouted"),
         drill_part="rerouted",
+        kpi=KpiSpec("Reroute rate", F.FULFILMENT, U.SHARE, C.AT_MOST, 0.05, 0.03, "operations"),
     ),
 )

@@ -29,7 +29,16 @@ from sqlalchemy import Connection, Select, select
 from core.schema import DemandDay, Location, Order, OrderLine
 from core.settings import ChannelParameters
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import Context, CountWithAmount, MetricDef, Source
+from metrics.model import (
+    Comparator,
+    Context,
+    CountWithAmount,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Source,
+    Unit,
+)
 from metrics.routing import in_scope
 from metrics.sql import epoch, happened, integer_sum, not_yet, number
 from metrics.stock import book_units
@@ -195,6 +204,7 @@ PAIRS = Source(
     order_by=("channel", "sku"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "safety_stock_shortfalls",
@@ -206,5 +216,6 @@ METRICS = (
         CountWithAmount("short", "records", "shortfall_exact"),
         always_all=True,
         drill_part="short",
+        kpi=KpiSpec("Safety stock shortfalls", F.PLANNING, U.COUNT, C.EQUAL, 0, 5, "operations"),
     ),
 )

@@ -11,7 +11,18 @@ from sqlalchemy import Connection, select
 
 from core.schema import Item
 from core.timeutil import week_monday_day
-from metrics.model import Context, CountOf, MetricDef, Ratio, Shape, Source
+from metrics.model import (
+    Comparator,
+    Context,
+    CountOf,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Ratio,
+    Shape,
+    Source,
+    Unit,
+)
 from metrics.sku_checks import Check, failed_checks, make_check_context
 from metrics.sql import epoch, happened
 
@@ -72,6 +83,7 @@ ITEMS = Source(
     order_by=("created_at", "sku"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "sku_quality_rate",
@@ -80,6 +92,9 @@ METRICS = (
         "created_at",
         ("category",),
         Ratio("passing"),
+        kpi=KpiSpec(
+            "SKU quality rate", F.SKU_QUALITY, U.SHARE, C.AT_LEAST, 0.95, 0.03, "merchandising"
+        ),
     ),
     MetricDef(
         "sku_check_failures",

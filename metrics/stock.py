@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from core.schema import BookUnit, Item, SkuMapping, StockLevel
-from metrics.model import Context, CountOf, MetricDef, Source
+from metrics.model import Comparator, Context, CountOf, KpiFamily, KpiSpec, MetricDef, Source, Unit
 from metrics.sql import flag, happened, integer_sum, number, text_by_key
 
 SELLABLE = "sellable"
@@ -217,6 +217,7 @@ SYSTEM_SKUS = Source(
     order_by=("system", "system_sku"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "stock_discrepancies",
@@ -227,6 +228,7 @@ METRICS = (
         ("system",),
         CountOf("differs", "records", num="overstated"),
         drill_part="differs",
+        kpi=KpiSpec("Stock discrepancies", F.STOCK, U.COUNT, C.EQUAL, 0, 10, "inventory control"),
     ),
     MetricDef(
         "unmapped_system_skus",
@@ -237,5 +239,6 @@ METRICS = (
         ("system",),
         CountOf("unmapped", "records"),
         drill_part="unmapped",
+        kpi=KpiSpec("Unmapped system SKUs", F.SKU_QUALITY, U.COUNT, C.EQUAL, 0, 5, "merchandising"),
     ),
 )

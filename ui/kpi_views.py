@@ -92,6 +92,8 @@ def number_text(value: float | None, unit: Unit) -> str:
         return f"{value:.1%}"
     if unit is Unit.HOURS:
         return f"{value:,.1f} h"
+    if unit is Unit.MONEY:
+        return f"{value:,.2f}"
     return f"{value:,.0f}"
 
 
@@ -106,6 +108,8 @@ def change_text(change: float | None, unit: Unit) -> str | None:
         text = f"{change * 100:+.1f} pp"
     elif unit is Unit.HOURS:
         text = f"{change:+,.1f} h"
+    elif unit is Unit.MONEY:
+        text = f"{change:+,.2f}"
     else:
         text = f"{change:+,.0f}"
     return text if any(digit in text for digit in "123456789") else NO_CHANGE
