@@ -17,7 +17,17 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, select
 
 from core.schema import BundleComponent, Item
-from metrics.model import Comparator, Context, CountOf, KpiFamily, KpiSpec, MetricDef, Source, Unit
+from metrics.model import (
+    Comparator,
+    Context,
+    CountOf,
+    Keeping,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Source,
+    Unit,
+)
 from metrics.sql import number
 from metrics.stock import book_units, compared_systems, latest_sellable
 
@@ -162,5 +172,7 @@ METRICS = (
         kpi=KpiSpec(
             "Bundle availability breaches", F.PLANNING, U.COUNT, C.EQUAL, 0, 2, "inventory control"
         ),
+        family=Keeping.STOCK,
+        section="3.1",
     ),
 )

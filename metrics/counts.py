@@ -16,6 +16,7 @@ from core.schema import CycleCount, Item
 from metrics.model import (
     Comparator,
     Context,
+    Family,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -91,6 +92,7 @@ METRICS = (
             0.02,
             "inventory control",
         ),
+        family=Family.COUNTS,
     ),
     MetricDef(
         "unit_accuracy",
@@ -102,5 +104,6 @@ METRICS = (
         kpi=KpiSpec(
             "Unit accuracy", F.ACCURACY, U.SHARE, C.AT_LEAST, 0.99, 0.01, "inventory control"
         ),
+        family=Family.COUNTS,
     ),
 )

@@ -37,6 +37,7 @@ from metrics.model import (
     MONEY_SCALE,
     Comparator,
     Context,
+    Keeping,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -216,6 +217,8 @@ METRICS = (
             "inventory control",
             reads_num=True,
         ),
+        family=Keeping.EVERY_REFRESH,
+        section="3.1",
     ),
     MetricDef(
         "stranded_units",
@@ -227,5 +230,7 @@ METRICS = (
         UnitsWithValue("stranded_units", "stranded_valued", "stranded_value"),
         always_all=True,
         drill_part="stranded",
+        family=Keeping.EVERY_REFRESH,
+        section="3.1",
     ),
 )

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, case, func, select, union_all
 
 from core.schema import Item, Order, OrderLine, Return
 from metrics.handoff import RECOVERING
-from metrics.model import Context, CountOf, MetricDef, Source
+from metrics.model import Context, CountOf, Family, MetricDef, Source
 from metrics.sql import flag, happened, monday_day, not_yet, number, within
 
 
@@ -134,6 +134,8 @@ METRICS = (
         "placed_at",
         ("channel",),
         CountOf("units", "orders"),
+        family=Family.ORDER_WEEKS,
+        section="3.1",
     ),
     MetricDef(
         "fulfillable_demand_units",
@@ -144,6 +146,8 @@ METRICS = (
         ("channel",),
         CountOf("fulfillable", "live"),
         drill_part="fulfillable",
+        family=Family.ORDER_WEEKS,
+        section="3.1",
     ),
     MetricDef(
         "recovered_units",
@@ -153,5 +157,7 @@ METRICS = (
         "disposition_at",
         ("channel",),
         CountOf("recovered", "records"),
+        family=Family.DISPOSITIONS,
+        section="3.1",
     ),
 )

@@ -17,6 +17,8 @@ from metrics.model import (
     Comparator,
     Context,
     Count,
+    Family,
+    Keeping,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -103,6 +105,7 @@ METRICS = (
         ("channel",),
         Ratio("shipped", den="ordered"),
         kpi=KpiSpec("Fill rate", F.FULFILMENT, U.SHARE, C.AT_LEAST, 0.97, 0.02, "operations"),
+        family=Family.ORDERS,
     ),
     MetricDef(
         "stalled_orders",
@@ -114,5 +117,6 @@ METRICS = (
         always_all=True,
         drill_part="stalled",
         kpi=KpiSpec("Stalled orders", F.FULFILMENT, U.COUNT, C.EQUAL, 0, 10, "operations"),
+        family=Keeping.UNFILLED_ORDERS,
     ),
 )

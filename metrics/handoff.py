@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal,
 
 from core.schema import Location, Return
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import Context, Count, MetricDef, Source
+from metrics.model import Context, Count, Keeping, MetricDef, Source
 from metrics.sql import epoch, happened, not_yet, number
 
 RECOVERING = ("restock", "refurbish")  # dispositions that put the unit back on sale
@@ -124,5 +124,7 @@ METRICS = (
         ("step", "channel_pair"),
         Count("records", num="units"),
         always_all=True,
+        family=Keeping.EVERY_REFRESH,
+        section="3.1",
     ),
 )

@@ -14,6 +14,7 @@ from metrics.model import (
     Comparator,
     Context,
     CountOf,
+    Family,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -71,6 +72,7 @@ METRICS = (
             0.01,
             "systems / IT",
         ),
+        family=Family.EVENTS,
     ),
     MetricDef(
         "integration_failures",
@@ -81,5 +83,6 @@ METRICS = (
         CountOf("failed", "week_failed"),
         shape=Shape.WEEK_SHARE,
         drill_part="failed",
+        family=Family.EVENTS,
     ),
 )

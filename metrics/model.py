@@ -53,6 +53,28 @@ def make_context(
     return Context(aware.astimezone(UTC), settings or get_settings(), window, orders, held)
 
 
+class Family(StrEnum):
+    """Weekly families: the metrics whose weekly rows a refresh recomputes together, named by the
+    timestamp that anchors their records to an ISO week (metrics.touched says what touches each)."""
+
+    COUNTS = "counts"  # counted_at of the cycle count
+    ORDERS = "orders"  # placed_at of the order, regrouped from per-order facts (metric_order_facts)
+    RETURNS = "returns"  # received_at of the return
+    ITEMS = "items"  # created_at of the item
+    EVENTS = "events"  # occurred_at of the integration event
+    ORDER_WEEKS = "order_weeks"  # placed_at of the order, recomputed per week from raw rows
+    DISPOSITIONS = "dispositions"  # disposition_at of the return
+
+
+class Keeping(StrEnum):
+    """How the aggregates keep a snapshot metric's rows between refreshes."""
+
+    UNFILLED_ORDERS = "unfilled_orders"  # counted at any instant from the facts' unfilled orders
+    OPEN_RETURNS = "open_returns"  # counted at any instant from the open returns kept
+    STOCK = "stock"  # recomputed when stock, mappings, items or bundles change, else kept
+    EVERY_REFRESH = "every_refresh"  # recomputed at every refresh; a kept set answers its instant
+
+
 class Shape(StrEnum):
     """How a metric's rows are formed from its source's facts."""
 
@@ -271,7 +293,11 @@ class Source:
 
 @dataclass(frozen=True)
 class MetricDef:
-    """One metric of SPEC section 3, declared once."""
+    """One metric of SPEC section 3 or 3.1, declared once with all the product needs of it.
+
+    `family` is where the aggregates keep it: a weekly Family, or a snapshot's Keeping; `kpi`
+    makes it a KPI with its default target; `section` is the SPEC section it belongs to.
+    """
 
     id: str
     definition: str
@@ -284,6 +310,8 @@ class MetricDef:
     drill_part: str | None = None  # drill-down keeps the records where this part > 0
     pivot: tuple[tuple[str, str], ...] = field(default=())  # PIVOT: (key, part) in key order
     kpi: KpiSpec | None = None  # watched as a KPI on the Overview, with its default target
+    family: Family | Keeping = field(kw_only=True)
+    section: str = field(default="3", kw_only=True)
 
     @property
     def weekly(self) -> bool:

@@ -103,9 +103,6 @@ class RefreshReport:
             self.planning_seconds += time.perf_counter() - started
 
 
-PLANNING_FAMILIES = (Family.DEMAND, Family.RECOVERIES)
-
-
 def recompute_orders(
     conn: Connection, work: Touched, as_of: datetime, settings: Settings
 ) -> int | str | None:
@@ -141,7 +138,7 @@ def recompute(
             continue
         weeks = work.weeks_of(family.family)
         spans = [None] if weeks is None else week_windows(weeks)
-        timing = report.planning() if family.family in PLANNING_FAMILIES else nullcontext()
+        timing = report.planning() if family.section_3_1 else nullcontext()
         with timing:
             for window in spans:
                 store_family(conn, family, as_of, window, settings)

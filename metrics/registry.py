@@ -35,16 +35,7 @@ METRICS: tuple[MetricDef, ...] = (
     *handoff.METRICS,
 )
 METRIC_IDS: tuple[str, ...] = tuple(metric.id for metric in METRICS)
-SECTION_3_1_IDS: tuple[str, ...] = tuple(
-    m.id
-    for m in (
-        *demand.METRICS,
-        *dead_stock.METRICS,
-        *safety_stock.METRICS,
-        *bundles.METRICS,
-        *handoff.METRICS,
-    )
-)
+SECTION_3_1_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.section == "3.1")
 BY_ID: dict[str, MetricDef] = {metric.id: metric for metric in METRICS}
 
 

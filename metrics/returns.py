@@ -19,6 +19,8 @@ from metrics.model import (
     Comparator,
     Context,
     Count,
+    Family,
+    Keeping,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -109,6 +111,7 @@ def _lag_metric(name: str, p: Fraction, kpi: KpiSpec | None = None) -> MetricDef
         Percentile(p),
         shape=Shape.PERCENTILE,
         kpi=kpi,
+        family=Family.RETURNS,
     )
 
 
@@ -128,6 +131,7 @@ METRICS = (
         Count("open"),
         always_all=True,
         drill_part="open",
+        family=Keeping.OPEN_RETURNS,
     ),
     MetricDef(
         "black_hole_returns",
@@ -139,5 +143,6 @@ METRICS = (
         always_all=True,
         drill_part="black_hole",
         kpi=KpiSpec("Black-hole returns", F.RETURNS, U.COUNT, C.EQUAL, 0, 2, "store operations"),
+        family=Keeping.OPEN_RETURNS,
     ),
 )

@@ -12,7 +12,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import Order, OrderLine, Shipment
-from metrics.model import Comparator, Context, KpiFamily, KpiSpec, MetricDef, Ratio, Source, Unit
+from metrics.model import (
+    Comparator,
+    Context,
+    Family,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Ratio,
+    Source,
+    Unit,
+)
 from metrics.sql import flag, happened, monday_day, number, within
 
 
@@ -129,6 +139,7 @@ METRICS = (
         Ratio("split"),
         drill_part="split",
         kpi=KpiSpec("Split order rate", F.FULFILMENT, U.SHARE, C.AT_MOST, 0.10, 0.05, "operations"),
+        family=Family.ORDERS,
     ),
     MetricDef(
         "multi_location_rate",
@@ -138,6 +149,7 @@ METRICS = (
         ("channel",),
         Ratio("multi_location"),
         drill_part="multi_location",
+        family=Family.ORDERS,
     ),
     MetricDef(
         "reroute_rate",
@@ -149,5 +161,6 @@ METRICS = (
         Ratio("rerouted"),
         drill_part="rerouted",
         kpi=KpiSpec("Reroute rate", F.FULFILMENT, U.SHARE, C.AT_MOST, 0.05, 0.03, "operations"),
+        family=Family.ORDERS,
     ),
 )

@@ -33,6 +33,7 @@ from metrics.model import (
     Comparator,
     Context,
     CountWithAmount,
+    Keeping,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -217,5 +218,7 @@ METRICS = (
         always_all=True,
         drill_part="short",
         kpi=KpiSpec("Safety stock shortfalls", F.PLANNING, U.COUNT, C.EQUAL, 0, 5, "operations"),
+        family=Keeping.EVERY_REFRESH,
+        section="3.1",
     ),
 )

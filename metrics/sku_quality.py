@@ -15,6 +15,7 @@ from metrics.model import (
     Comparator,
     Context,
     CountOf,
+    Family,
     KpiFamily,
     KpiSpec,
     MetricDef,
@@ -95,6 +96,7 @@ METRICS = (
         kpi=KpiSpec(
             "SKU quality rate", F.SKU_QUALITY, U.SHARE, C.AT_LEAST, 0.95, 0.03, "merchandising"
         ),
+        family=Family.ITEMS,
     ),
     MetricDef(
         "sku_check_failures",
@@ -105,5 +107,6 @@ METRICS = (
         CountOf("failing", "records"),
         shape=Shape.PIVOT,
         pivot=tuple((check.value, fail_part(check)) for check in Check),
+        family=Family.ITEMS,
     ),
 )

@@ -30,7 +30,17 @@ from sqlalchemy import (
 )
 
 from core.schema import BookUnit, Item, SkuMapping, StockLevel
-from metrics.model import Comparator, Context, CountOf, KpiFamily, KpiSpec, MetricDef, Source, Unit
+from metrics.model import (
+    Comparator,
+    Context,
+    CountOf,
+    Keeping,
+    KpiFamily,
+    KpiSpec,
+    MetricDef,
+    Source,
+    Unit,
+)
 from metrics.sql import flag, happened, integer_sum, number, text_by_key
 
 SELLABLE = "sellable"
@@ -229,6 +239,7 @@ METRICS = (
         CountOf("differs", "records", num="overstated"),
         drill_part="differs",
         kpi=KpiSpec("Stock discrepancies", F.STOCK, U.COUNT, C.EQUAL, 0, 10, "inventory control"),
+        family=Keeping.STOCK,
     ),
     MetricDef(
         "unmapped_system_skus",
@@ -240,5 +251,6 @@ METRICS = (
         CountOf("unmapped", "records"),
         drill_part="unmapped",
         kpi=KpiSpec("Unmapped system SKUs", F.SKU_QUALITY, U.COUNT, C.EQUAL, 0, 5, "merchandising"),
+        family=Keeping.STOCK,
     ),
 )

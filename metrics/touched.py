@@ -151,15 +151,15 @@ def touched_by_keys(conn: Connection, keys: RowKeys) -> Touched:
     if keys.unknown:
         return touched.everything()
     if len(keys.order_ids) > LOOKUP_LIMIT or Family.ORDERS in keys.whole:
-        touched.whole |= {Family.ORDERS, Family.DEMAND}
+        touched.whole |= {Family.ORDERS, Family.ORDER_WEEKS}
     else:
         touched.order_ids = set(keys.order_ids)  # their facts hold the weeks they sit in
     lookups = (
         (Family.COUNTS, keys.count_ids, CycleCount.__table__.c.count_id, "counted_at"),
         (Family.RETURNS, keys.return_ids, Return.__table__.c.return_id, "received_at"),
-        (Family.RECOVERIES, keys.return_ids, Return.__table__.c.return_id, "disposition_at"),
+        (Family.DISPOSITIONS, keys.return_ids, Return.__table__.c.return_id, "disposition_at"),
         (Family.EVENTS, keys.event_ids, IntegrationEvent.__table__.c.event_id, "occurred_at"),
-        (Family.DEMAND, keys.order_ids, Order.__table__.c.order_id, "placed_at"),
+        (Family.ORDER_WEEKS, keys.order_ids, Order.__table__.c.order_id, "placed_at"),
     )
     for family, ids, key, anchor in lookups:
         if len(ids) > LOOKUP_LIMIT:
@@ -211,10 +211,10 @@ def weeks_of_skus(conn: Connection, skus: set[str]) -> Touched:
     item created after as_of is unknown) and of the orders with lines of them (fulfillable)."""
     touched = Touched()
     if len(skus) > LOOKUP_LIMIT:
-        touched.whole |= {Family.COUNTS, Family.DEMAND}
+        touched.whole |= {Family.COUNTS, Family.ORDER_WEEKS}
     elif skus:
         touched.add(Family.COUNTS, count_weeks_of_skus(conn, skus))
-        touched.add(Family.DEMAND, demand_weeks_of_skus(conn, skus))
+        touched.add(Family.ORDER_WEEKS, demand_weeks_of_skus(conn, skus))
     return touched
 
 
@@ -229,14 +229,15 @@ def touched_between(conn: Connection, start: datetime, end: datetime) -> Touched
     if e <= s:
         return touched
     touched.order_events.append((s, e))  # orders placed, cancelled or shipped in between
-    counts, orders = CycleCount.__table__, Order.__table__
+    counts, orders, ships = CycleCount.__table__, Order.__table__, Shipment.__table__
     returns, events = Return.__table__, IntegrationEvent.__table__
     week_queries = (
         (Family.COUNTS, select(monday_day(counts.c.counted_at)).where(_between(counts.c.counted_at, s, e))),
         *((Family.RETURNS, select(monday_day(returns.c.received_at)).where(returns.c.received_at.is_not(None), _between(returns.c[c], s, e))) for c in ("received_at", "disposition_at", "refunded_at")),
         (Family.EVENTS, select(monday_day(events.c.occurred_at)).where(_between(events.c.occurred_at, s, e))),
-        *((Family.DEMAND, select(monday_day(orders.c.placed_at)).where(_between(orders.c[c], s, e))) for c in ("placed_at", "cancelled_at")),
-        (Family.RECOVERIES, select(monday_day(returns.c.disposition_at)).where(_between(returns.c.disposition_at, s, e))),
+        *((Family.ORDER_WEEKS, select(monday_day(orders.c.placed_at)).where(_between(orders.c[c], s, e))) for c in ("placed_at", "cancelled_at")),
+        (Family.DISPOSITIONS, select(monday_day(returns.c.disposition_at)).where(_between(returns.c.disposition_at, s, e))),
+        (Family.ORDER_WEEKS, select(monday_day(orders.c.placed_at)).select_from(ships.join(orders, orders.c.order_id == ships.c.order_id)).where(_between(ships.c.shipped_at, s, e))),
     )  # fmt: skip
     for family, query in week_queries:
         touched.add(family, conn.execute(query.distinct()).scalars())

@@ -243,8 +243,7 @@ def test_kpis_command(
 
 def test_planning_tiles_read_their_declared_value(db_url: str, tmp_path: Path) -> None:
     engine = get_engine(db_url)
-    now = utcnow().replace(microsecond=0)
-    t = iso_z
+    base, t = utcnow(), iso_z
     # OLD is active, 100 days old, never shipped: 20 book units × 12.50 = 250.00 of dead stock,
     # which misses the "≤ 0" target by 250, within the 1,000 amber margin. S1 sells 56 units on
     # shopify over the window with none available: 1 pair short; no bundles: 0 breaches.
@@ -253,15 +252,16 @@ def test_planning_tiles_read_their_declared_value(db_url: str, tmp_path: Path) -
         tmp_path / "planning",
         items=(
             "sku,lifecycle_status,created_at,unit_cost",
-            [("OLD", "active", t(now - timedelta(days=100)), "12.50")],
+            [("OLD", "active", t(base - timedelta(days=100)), "12.50")],
         ),
         stock_levels=(
             "as_of,system,location_id,system_sku,status,quantity",
-            [(t(now - timedelta(days=1)), "wms", "DC1", "OLD", "sellable", 20)],
+            [(t(base - timedelta(days=1)), "wms", "DC1", "OLD", "sellable", 20)],
         ),
-        orders=("order_id,channel,placed_at", [("O1", "shopify", t(now - timedelta(days=2)))]),
+        orders=("order_id,channel,placed_at", [("O1", "shopify", t(base - timedelta(days=2)))]),
         order_lines=("order_id,line_id,sku,quantity", [("O1", "L1", "S1", 56)]),
     )
+    now = utcnow().replace(microsecond=0)  # after the imports: the snapshot kept at now is read
     with write_session(engine) as session:
         refresh(session, now=now)
     with reading(engine) as conn:

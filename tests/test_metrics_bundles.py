@@ -59,6 +59,7 @@ def bundle_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("bundle_availability_breaches")
 def test_bundle_availability_breaches(bundle_db: str) -> None:
     # Triples (system units > 0 at a compared location) and buildable from the book:
     #   shopify DC1 KIT1: 2 vs min(5 // 1, 3 // 2) = 1 -> breach, 1 over

@@ -60,6 +60,7 @@ def counts_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("inventory_record_accuracy")
 def test_inventory_record_accuracy(counts_db: str) -> None:
     w2, w3, w4 = "2026-W02", "2026-W03", "2026-W04"
     assert rows_of(counts_db, IRA) == [
@@ -84,6 +85,7 @@ def test_inventory_record_accuracy(counts_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("unit_accuracy")
 def test_unit_accuracy(counts_db: str) -> None:
     w2, w3, w4 = "2026-W02", "2026-W03", "2026-W04"
     assert rows_of(counts_db, UA) == [
@@ -128,6 +130,7 @@ def test_weeks_combine_as_sums_not_averages(counts_db: str) -> None:
     assert combined[("abc_class", "A")] == (1 / 3, 3, 1)
 
 
+@pytest.mark.hand_worked("inventory_record_accuracy")
 def test_an_item_created_after_as_of_is_unknown_to_accuracy(db_url: str, tmp_path: Path) -> None:
     # READINGS item 0: the count of an item created after as_of takes tolerance 0 and key null.
     load(

@@ -78,6 +78,7 @@ def stock_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("dead_stock_units")
 def test_dead_stock_units(stock_db: str) -> None:
     # Pairs with book units > 0: DC1 EXACT-90 10, YOUNG 5, EDGE 3, SOLD 7, LATER 2, RET 4,
     # NOITEM 6 (7 pairs); STORE1 EXACT-90 1, DRAFT 8 (2 pairs; EDGE −2 and YOUNG 0 are not).
@@ -91,6 +92,7 @@ def test_dead_stock_units(stock_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("stranded_units")
 def test_stranded_units(stock_db: str) -> None:
     # Stranded: RET (retired) 4 at DC1, value 4 × 4 = 16; DRAFT 8 at STORE1 without a cost
     # (null there). NOITEM resolves but has no item: neither dead nor stranded.
@@ -101,6 +103,7 @@ def test_stranded_units(stock_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("dead_stock_units")
 def test_one_second_later(stock_db: str) -> None:
     # At as_of + 1 s the line moves to 2025-10-23T09:30:01: YOUNG is now 90 days old (dead, 5 × 9
     # = 45), SOLD's shipment is exactly at the line (dead, 7 × 3 = 21), LATER's shipment S4 has

@@ -65,6 +65,7 @@ def demand_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("raw_demand_units")
 def test_raw_demand_units(demand_db: str) -> None:
     # W03: O2 (shopify, 4, cancelled), O3 (amazon, no lines: 0), O4 (amazon, 5 + 7 = 12).
     # W04: O1 (shopify, 2 + 3 + 1 = 6), O6 (pos, 1); O5 is after as_of; GHOST has no order.
@@ -78,6 +79,7 @@ def test_raw_demand_units(demand_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("fulfillable_demand_units")
 def test_fulfillable_demand_units(demand_db: str) -> None:
     # Not cancelled at as_of: O3 (0 units), O4 (SKU-A 5; SKU-X has no item), O1 (SKU-A 2; SKU-B
     # created after as_of, the empty sku never), O6 (SKU-A 1). O2 is cancelled: W03 shopify has
@@ -91,6 +93,7 @@ def test_fulfillable_demand_units(demand_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("fulfillable_demand_units")
 def test_fulfillable_demand_later(demand_db: str) -> None:
     # On 2026-01-22 12:00: SKU-B exists (O1: 2 + 3) and O4 is cancelled (W03 amazon: O3 only).
     later = datetime(2026, 1, 22, 12, 0, tzinfo=UTC)
@@ -103,6 +106,7 @@ def test_fulfillable_demand_later(demand_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("recovered_units")
 def test_recovered_units(demand_db: str) -> None:
     # W03: R3 (no channel, refurbish 3, never received), R4 (amazon, no disposition word: n only).
     # W04: R1 (restock 2), R2 (write_off: n only). R5 is after as_of, R6 not dispositioned.

@@ -70,6 +70,7 @@ def handoff_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("returns_waiting")
 def test_returns_waiting(handoff_db: str) -> None:
     # Waiting: W1 W2 W3 W4 W5 W8 W10 W11 W12 (9 returns, 1+2+3+1+4+5+1+2+1 = 20 units).
     # channel_pair: amazon→dc W3 W4 W11 (3, 6 units); shopify→store W1 W2 W8 W10 (4, 9);

@@ -104,6 +104,7 @@ def safety_db(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> s
     return db_url
 
 
+@pytest.mark.hand_worked("safety_stock_shortfalls")
 def test_safety_stock_shortfalls(safety_db: str) -> None:
     # Available: shopify S1 = DC1 2 + SHOP-FC 2 + UNLISTED 1 = 5 < 5.085 -> short by 0.085;
     # ebay S1 = DC1 2 + UNLISTED 1 = 3 < 45.9 -> short; wholesale S3: safety stock 110.0 and
@@ -133,6 +134,7 @@ def test_the_pairs_behind_a_channel(safety_db: str) -> None:
     assert shopify["shortfall"] == SHOPIFY_SS - 5
 
 
+@pytest.mark.hand_worked("safety_stock_shortfalls")
 def test_the_window_moves_with_as_of(safety_db: str) -> None:
     # One day later: A4 (day 55) and E1's day are still in; A5 stays out; A3 is cancelled by then
     # (2026-01-22 00:00 ≤ 2026-01-22 09:30); A7 is day 0 now. shopify S1 days: A0, A1, A2 shift by
@@ -145,6 +147,7 @@ def test_the_window_moves_with_as_of(safety_db: str) -> None:
     assert shopify == row(SAFETY, None, "channel", "shopify", 1, 1, expected - 5)
 
 
+@pytest.mark.hand_worked("safety_stock_shortfalls")
 def test_available_exactly_equal_to_safety_stock_is_not_short(safety_db: str) -> None:
     assert NormalDist().inv_cdf(float(WHOLESALE_P)) == 2.0
     with reading(get_engine(safety_db)) as conn:

@@ -67,6 +67,7 @@ def stock_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("stock_discrepancies")
 def test_stock_discrepancies(stock_db: str) -> None:
     # Book at DC1 (wms): SKU-A 8, SKU-B 5, SKU-C 4.
     # shopify at DC1: SKU-A 10 vs 8 (over 2), SKU-B 0 vs 5, SKU-C 4 vs 4, SKU-D 2 vs 0 (over 2)
@@ -79,6 +80,7 @@ def test_stock_discrepancies(stock_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("unmapped_system_skus")
 def test_unmapped_system_skus(stock_db: str) -> None:
     # Distinct system SKUs of rows with as_of <= as_of, any status:
     # amazon SKU-A (1 seen, 0 unmapped); pos POS-XX (1, 1);
