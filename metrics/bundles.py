@@ -17,17 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, select
 
 from core.schema import BundleComponent, Item
-from metrics.model import (
-    Comparator,
-    Context,
-    CountOf,
-    Keeping,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Keeping, MetricDef, Source
 from metrics.sql import number
 from metrics.stock import book_units, compared_systems, latest_sellable
 

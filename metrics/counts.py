@@ -13,18 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import CycleCount, Item
-from metrics.model import (
-    Comparator,
-    Context,
-    Family,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Ratio,
-    Source,
-    Unit,
-    UnitAccuracy,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Family, MetricDef, Ratio, Source, UnitAccuracy
 from metrics.sql import by_key, flag, fraction, happened, monday_day, within
 
 ABC_CLASSES = ("A", "B", "C")

@@ -33,18 +33,8 @@ from sqlalchemy import (
 
 from core.schema import Item, OrderLine, Shipment
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import (
-    MONEY_SCALE,
-    Comparator,
-    Context,
-    Keeping,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Source,
-    Unit,
-    UnitsWithValue,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import MONEY_SCALE, Context, Keeping, MetricDef, Source, UnitsWithValue
 from metrics.sql import epoch, flag, happened, number
 from metrics.stock import book_units
 

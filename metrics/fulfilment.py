@@ -13,19 +13,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select
 
 from core.schema import Order, OrderLine, Shipment
-from metrics.model import (
-    Comparator,
-    Context,
-    Count,
-    Family,
-    Keeping,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Ratio,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Count, Family, Keeping, MetricDef, Ratio, Source
 from metrics.routing import in_scope, scoped
 from metrics.sql import epoch, flag, happened, integer_sum, monday_day, not_yet, number, within
 

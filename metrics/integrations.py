@@ -10,19 +10,8 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from core.schema import IntegrationEvent
-from metrics.model import (
-    Comparator,
-    Context,
-    CountOf,
-    Family,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Ratio,
-    Shape,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Family, MetricDef, Ratio, Shape, Source
 from metrics.sql import flag, happened, monday_day, within
 
 FAILED = "failed"

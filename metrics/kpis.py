@@ -20,7 +20,8 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from core.schema import KpiTarget
-from metrics.model import Comparator, KpiFamily, KpiSpec, MetricDef, MetricRow, Unit
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import MetricDef, MetricRow
 from metrics.registry import BY_ID, METRICS
 
 __all__ = [

@@ -115,11 +115,9 @@ def shift_demand_days(
 ) -> bool:
     """Move the kept demand days from `start` (the state's as_of) to `end` in place; False when
     that cannot be done incrementally (the caller then rebuilds them)."""
-    ids = set(written)
+    ids = set(written) | (before.order_ids if before is not None else set())
     s, e = to_epoch(start), to_epoch(end)
     if e - s >= SECONDS_PER_DAY or (ids and (before is None or before.at != start)):
-        return False
-    if before is not None and not ids <= before.order_ids:
         return False
     written_list = put_keys(conn, ids)
     moved = _moved_orders(conn, s, e, settings.safety_stock_window_days, written_list)
@@ -147,3 +145,17 @@ def _apply(conn: Connection, delta: dict[DayKey, int]) -> None:
     rows = [{"channel": c, "sku": s, "day": k, "units": d} for (c, s, k), d in delta.items()]
     conn.execute(upsert, rows)
     conn.execute(delete(DAYS).where(DAYS.c.units == number(0)))
+
+
+def move_demand_days(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    before: DemandBefore | None,
+    written: Iterable[str] | None,
+) -> None:
+    """Bring the kept demand days from the state's as_of to `end`: in place when possible, else
+    recomputed (`written` None: too many orders were written to name them)."""
+    if written is None or not shift_demand_days(conn, start, end, settings, before, written):
+        rebuild_demand_days(conn, make_context(end, settings))

@@ -38,8 +38,8 @@ from metrics.order_facts import order_scope, replace_facts
 from metrics.planning_inputs import (
     DemandBefore,
     demand_before,
+    move_demand_days,
     rebuild_demand_days,
-    shift_demand_days,
     store_book_units,
 )
 from metrics.snapshots import (
@@ -225,22 +225,9 @@ def refresh(
     else:
         stock = history_rows(conn, state.stock_as_of, STOCK_METRICS)
     with report.planning():
-        _move_demand_days(conn, state.as_of, as_of, chosen, work, demand)
+        written = None if Family.ORDERS in work.whole else work.order_ids
+        move_demand_days(conn, state.as_of, as_of, chosen, demand, written)
     return _conclude(conn, report, chosen, stock, started)
-
-
-def _move_demand_days(
-    conn: Connection,
-    start: datetime,
-    end: datetime,
-    settings: Settings,
-    work: Touched,
-    demand: DemandBefore | None,
-) -> None:
-    """Bring the kept demand days to `end`: in place when possible, else from raw rows."""
-    whole = Family.ORDERS in work.whole
-    if whole or not shift_demand_days(conn, start, end, settings, demand, work.order_ids):
-        rebuild_demand_days(conn, make_context(end, settings))
 
 
 def backfill(session: Session, *, now: datetime, weeks: int) -> int:

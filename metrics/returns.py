@@ -15,20 +15,8 @@ from sqlalchemy import Select, and_, select
 
 from core.schema import Return
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import (
-    Comparator,
-    Context,
-    Count,
-    Family,
-    Keeping,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Percentile,
-    Shape,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Count, Family, Keeping, MetricDef, Percentile, Shape, Source
 from metrics.sql import epoch, flag, happened, monday_day, not_yet, number, within
 
 RETURN_COLUMNS = (

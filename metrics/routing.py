@@ -12,17 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import Order, OrderLine, Shipment
-from metrics.model import (
-    Comparator,
-    Context,
-    Family,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Ratio,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Family, MetricDef, Ratio, Source
 from metrics.sql import flag, happened, monday_day, number, within
 
 

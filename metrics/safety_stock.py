@@ -29,17 +29,8 @@ from sqlalchemy import Connection, Select, select
 from core.schema import DemandDay, Location, Order, OrderLine
 from core.settings import ChannelParameters
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import (
-    Comparator,
-    Context,
-    CountWithAmount,
-    Keeping,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountWithAmount, Keeping, MetricDef, Source
 from metrics.routing import in_scope
 from metrics.sql import epoch, happened, integer_sum, not_yet, number
 from metrics.stock import book_units

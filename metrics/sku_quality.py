@@ -11,19 +11,8 @@ from sqlalchemy import Connection, select
 
 from core.schema import Item
 from core.timeutil import week_monday_day
-from metrics.model import (
-    Comparator,
-    Context,
-    CountOf,
-    Family,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Ratio,
-    Shape,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Family, MetricDef, Ratio, Shape, Source
 from metrics.sku_checks import Check, failed_checks, make_check_context
 from metrics.sql import epoch, happened
 

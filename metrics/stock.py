@@ -30,17 +30,8 @@ from sqlalchemy import (
 )
 
 from core.schema import BookUnit, Item, SkuMapping, StockLevel
-from metrics.model import (
-    Comparator,
-    Context,
-    CountOf,
-    Keeping,
-    KpiFamily,
-    KpiSpec,
-    MetricDef,
-    Source,
-    Unit,
-)
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Keeping, MetricDef, Source
 from metrics.sql import flag, happened, integer_sum, number, text_by_key
 
 SELLABLE = "sellable"
