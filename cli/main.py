@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from cli import (
@@ -18,7 +19,7 @@ from cli import (
     user_commands,
 )
 from core.migrate import current_revision, head_revision
-from core.settings import get_settings, safe_url
+from core.settings import get_settings, safe_url, settings_error_text
 
 Handler = Callable[[argparse.Namespace], int]
 DATABASE_FAILED = (
@@ -56,7 +57,9 @@ def main(argv: list[str]) -> int:
         return 130
     except Exception as exc:  # the CLI never shows a traceback; the log keeps the detail
         logging.getLogger("cli").debug("command failed", exc_info=True)
-        if isinstance(exc, DBAPIError):
+        if isinstance(exc, ValidationError):
+            message = settings_error_text(exc)
+        elif isinstance(exc, DBAPIError):
             message = _schema_hint() or DATABASE_FAILED
         else:
             message = _one_line(exc)

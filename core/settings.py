@@ -5,14 +5,41 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'invgov.db'}"
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ANY_OTHER_CHANNEL = "*"  # the key of the safety-stock parameters of every channel not named
+
+
+class ChannelParameters(BaseModel):
+    """A channel's safety-stock inputs: service level p, lead time L and its deviation σL (days)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    service_level: Decimal = Field(gt=0, lt=1)
+    lead_time_days: Decimal = Field(ge=0)
+    lead_time_sd_days: Decimal = Field(ge=0)
+
+
+def _parameters(p: str, lead: int, sd: int) -> ChannelParameters:
+    return ChannelParameters(
+        service_level=Decimal(p), lead_time_days=Decimal(lead), lead_time_sd_days=Decimal(sd)
+    )
+
+
+# SPEC section 3.1's defaults, channel → (p, L, σL); "*" is any other channel.
+DEFAULT_SAFETY_STOCK_PARAMETERS: dict[str, ChannelParameters] = {
+    "amazon": _parameters("0.98", 21, 7),
+    "pos": _parameters("0.90", 7, 2),
+    "shopify": _parameters("0.95", 14, 3),
+    "wholesale": _parameters("0.99", 28, 5),
+    ANY_OTHER_CHANNEL: _parameters("0.95", 14, 3),
+}
 
 
 class Settings(BaseSettings):
@@ -38,6 +65,11 @@ class Settings(BaseSettings):
     black_hole_days: int = 7
     sku_naming_pattern: str = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
     required_attributes_by_category: dict[str, list[str]] = Field(default_factory=dict)
+    dead_stock_days: int = Field(90, ge=1)
+    safety_stock_window_days: int = Field(56, ge=1)
+    safety_stock_parameters: dict[str, ChannelParameters] = Field(
+        default_factory=lambda: dict(DEFAULT_SAFETY_STOCK_PARAMETERS)
+    )
 
     source_timezone: str = "UTC"
     source_day_first: bool = True
@@ -82,6 +114,25 @@ class Settings(BaseSettings):
     session_max_hours: float = Field(default=7 * 24, gt=0)
     cookie_secure: str = "auto"  # auto: Secure when the request came over HTTPS; true; false
 
+    @field_validator("safety_stock_parameters", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any) -> Any:
+        """The channels named replace SPEC's defaults; the others (and "*") keep them."""
+        if not isinstance(value, dict):
+            return value
+        return {**DEFAULT_SAFETY_STOCK_PARAMETERS, **value}
+
+    @field_validator("safety_stock_parameters")
+    @classmethod
+    def _sorted(cls, value: dict[str, ChannelParameters]) -> dict[str, ChannelParameters]:
+        """Channels in name order (a stable settings digest)."""
+        return dict(sorted(value.items()))
+
+    def channel_parameters(self, channel: str | None) -> ChannelParameters:
+        """The safety-stock inputs of a channel as stored; any other channel's when not named."""
+        chosen = self.safety_stock_parameters
+        return chosen.get(channel or "", chosen[ANY_OTHER_CHANNEL])
+
     def domain_owners(self) -> dict[str, str]:
         """Default field ownership by domain (SPEC section 4): the system whose data wins."""
         return {
@@ -103,6 +154,18 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (validated once)."""
     return Settings()
+
+
+def settings_error_text(exc: ValidationError) -> str:
+    """One line naming each invalid setting (its variable) and why, e.g. for the CLI."""
+    problems = []
+    for error in exc.errors():
+        name, *inner = (str(part) for part in error["loc"])
+        where = f" ({'.'.join(inner)})" if inner else ""
+        problems.append(
+            f"{Settings.model_config['env_prefix']}{name.upper()}{where}: {error['msg']}"
+        )
+    return "invalid settings: " + "; ".join(problems)
 
 
 def safe_url(url: str) -> str:

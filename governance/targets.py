@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from core.timeutil import week_label
 from metrics.compute import compute_rows
-from metrics.kpis import Rag, Target, load_targets
+from metrics.kpis import KPI_BY_METRIC, Rag, Target, load_targets
 from metrics.registry import BY_ID
 
 __all__ = ["KpiStatus", "Rag", "Target", "kpi_statuses", "latest_complete_week", "load_targets"]
@@ -47,15 +47,17 @@ def kpi_statuses(
     statuses = []
     for definition in definitions:
         wanted = week if definition.weekly else None
-        value = next(
-            (
-                r.value
-                for r in rows
-                if r.metric == definition.id and r.dim == "all" and r.week == wanted
-            ),
+        row = next(
+            (r for r in rows if r.metric == definition.id and r.dim == "all" and r.week == wanted),
             None,
         )
+        kpi = KPI_BY_METRIC.get(definition.id)
+        if row is None:
+            numeric = None
+        elif kpi is not None:
+            numeric = kpi.value_of(row)  # the row's num for a KPI that reads it (money)
+        else:
+            numeric = None if row.value is None else float(row.value)
         target = targets[definition.id]
-        numeric = None if value is None else float(value)
         statuses.append(KpiStatus(definition.id, wanted, numeric, target, target.status(numeric)))
     return statuses

@@ -24,7 +24,7 @@ from core.timeutil import SECONDS_PER_DAY, to_epoch, week_start
 from metrics.compute import compute_rows, row_exists
 from metrics.facts import finish
 from metrics.families import FAMILIES, Family, FamilyMetrics
-from metrics.model import MetricRow, Window
+from metrics.model import MetricRow, Part, Window, parts_from_json, parts_to_json
 from metrics.order_facts import order_rows
 from metrics.registry import metric
 
@@ -43,6 +43,9 @@ SETTING_NAMES = (
     "required_attributes_by_category",
     "book_system",
     "book_system_by_location",
+    "dead_stock_days",
+    "safety_stock_window_days",
+    "safety_stock_parameters",
 )
 
 
@@ -129,7 +132,7 @@ def week_rows(
             "value": None if row.value is None else float(row.value),
             "n": row.n,
             "num": row.num,
-            "parts": dict(row.parts),
+            "parts": parts_to_json(row.parts),
             "as_of": as_of,
         }
         for row in rows
@@ -201,9 +204,8 @@ def stored_weekly_rows(
     ]
 
 
-def _parts(parts: Any) -> dict[str, int]:
-    loaded = json.loads(parts) if isinstance(parts, str) else parts
-    return {str(name): int(value) for name, value in loaded.items()}
+def _parts(parts: Any) -> dict[str, Part]:
+    return parts_from_json(json.loads(parts) if isinstance(parts, str) else parts)
 
 
 def state_token(conn: Connection) -> tuple[int, int]:

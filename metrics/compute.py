@@ -15,7 +15,7 @@ from core.db import is_sqlite
 from core.settings import Settings
 from metrics.errors import MetricError
 from metrics.facts import SHAPES, Fact, finish, load_facts, percentile_rows
-from metrics.model import MetricDef, MetricRow, Shape, Window, make_context
+from metrics.model import MetricDef, MetricRow, Part, Shape, Window, make_context
 from metrics.registry import BY_ID, METRIC_IDS, METRICS, metric
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,16 @@ def compute_rows(
     metrics: Sequence[MetricDef] = METRICS,
     settings: Settings | None = None,
     window: Window | None = None,
+    held: bool = False,
 ) -> list[MetricRow]:
     """The rows of the given metrics at as_of, with their parts, in output order.
 
     With a window only the records of the ISO weeks inside it are read (the week of placed_at for
     order metrics, received_at for returns): weekly metrics then give exactly those weeks' rows.
+    With held, the inputs the aggregates keep (book units, demand days) are read from them: only
+    valid at the instant they hold.
     """
-    ctx = make_context(as_of, settings, window)
+    ctx = make_context(as_of, settings, window, held=held)
     facts: dict[str, list[Fact]] = {}
     percentiles: dict[str, list[MetricDef]] = {}
     rows: list[MetricRow] = []
@@ -98,7 +101,7 @@ def combine_weeks(rows: Iterable[MetricRow]) -> list[MetricRow]:
     A ratio over several weeks is Σ num / Σ n, never an average of ratios; percentiles are not
     additive and are refused.
     """
-    sums: dict[tuple[str, str, str | None], dict[str, int]] = {}
+    sums: dict[tuple[str, str, str | None], dict[str, Part]] = {}
     for row in rows:
         definition = metric(row.metric)
         if definition.shape is Shape.PERCENTILE:

@@ -2,17 +2,19 @@
 
 A count is accurate when abs(counted − system) ≤ tol × abs(system), tol by the item's ABC class
 (settings; default A 0, B 0.02, C 0.05; no class or an unknown SKU 0), compared exactly in
-integers: abs(counted − system) × den ≤ num × abs(system) with tol = num / den.
+integers: abs(counted − system) × den ≤ num × abs(system) with tol = num / den. An item created
+after as_of is unknown at as_of (tolerance 0, abc_class key null), as in SKU resolution.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import CycleCount, Item
-from metrics.model import Context, MetricDef, Ratio, Source, UnitAccuracy
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Family, MetricDef, Ratio, Source, UnitAccuracy
 from metrics.sql import by_key, flag, fraction, happened, monday_day, within
 
 ABC_CLASSES = ("A", "B", "C")
@@ -28,8 +30,10 @@ def tolerance(abc_class: ColumnElement[Any], ctx: Context) -> tuple[ColumnElemen
 
 
 def count_records(ctx: Context) -> Select[Any]:
-    """Every count with counted_at ≤ as_of, its item's ABC class and whether it is accurate."""
+    """Every count with counted_at ≤ as_of, its item's ABC class (items created ≤ as_of only) and
+    whether it is accurate."""
     counts, items = CycleCount.__table__, Item.__table__
+    known = happened(items.c.created_at, ctx.now)
     num, den = tolerance(items.c.abc_class, ctx)
     difference = func.abs(counts.c.counted_qty - counts.c.system_qty)
     accurate = flag(difference * den <= num * func.abs(counts.c.system_qty))
@@ -47,7 +51,7 @@ def count_records(ctx: Context) -> Select[Any]:
             accurate.label("accurate"),
             counts.c.counted_by,
         )
-        .select_from(counts.outerjoin(items, items.c.sku == counts.c.sku))
+        .select_from(counts.outerjoin(items, and_(items.c.sku == counts.c.sku, known)))
         .where(happened(counts.c.counted_at, ctx.now), *within(counts.c.counted_at, ctx.window))
     )
 
@@ -60,6 +64,7 @@ COUNTS = Source(
     order_by=("counted_at", "count_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "inventory_record_accuracy",
@@ -68,6 +73,16 @@ METRICS = (
         "counted_at",
         ("location", "abc_class"),
         Ratio("accurate"),
+        kpi=KpiSpec(
+            "Inventory record accuracy",
+            F.ACCURACY,
+            U.SHARE,
+            C.AT_LEAST,
+            0.98,
+            0.02,
+            "inventory control",
+        ),
+        family=Family.COUNTS,
     ),
     MetricDef(
         "unit_accuracy",
@@ -76,5 +91,9 @@ METRICS = (
         "counted_at",
         ("location",),
         UnitAccuracy(),
+        kpi=KpiSpec(
+            "Unit accuracy", F.ACCURACY, U.SHARE, C.AT_LEAST, 0.99, 0.01, "inventory control"
+        ),
+        family=Family.COUNTS,
     ),
 )

@@ -5,6 +5,13 @@ happened in between and no item or mapping was changed outside an import since (
 row is unchanged, and snapshot rows are counted from the open-record sets with the thresholds of
 that instant). An earlier instant, or one with changes in between that no refresh has taken in,
 is computed from raw rows: the answer is the same either way.
+
+Some snapshot metrics of SPEC section 3.1 depend on the instant itself through moving windows
+(dead stock: shipments of the last 90 days and items created 90 days before; safety stock: the
+56 days of demand ending at as_of), so the set a refresh keeps for them (metrics.families
+EVERY_REFRESH, with stranded units, which share dead stock's records, and the returns handoff)
+answers only the exact instant it was computed for; at any other instant those rows are
+computed from raw rows, while every other row still comes from the aggregates.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from core.db import write_session
 from core.settings import Settings, get_settings
 from metrics.aggregates import State, load_state, settings_key, stored_weekly_rows
 from metrics.compute import compute_rows, reading, sort_rows
-from metrics.families import STOCK_METRICS
+from metrics.families import EVERY_REFRESH, STOCK_METRICS
 from metrics.model import MetricRow
 from metrics.refresh import RefreshReport, refresh
 from metrics.snapshots import history_rows, snapshot_rows
@@ -55,7 +62,8 @@ def stored_rows(
     if state is None or state.stock_as_of is None:
         return None
     stock = history_rows(conn, state.stock_as_of, STOCK_METRICS)
-    rows = [*stored_weekly_rows(conn), *snapshot_rows(conn, as_of, stock, chosen)]
+    instant = history_rows(conn, as_of, EVERY_REFRESH) if as_of == state.as_of else None
+    rows = [*stored_weekly_rows(conn), *snapshot_rows(conn, as_of, stock, chosen, instant)]
     return sort_rows(rows)
 
 

@@ -14,11 +14,11 @@ from core.settings import Settings
 from core.timeutil import SECONDS_PER_DAY, to_epoch, week_start
 from metrics.compute import reading
 from metrics.errors import MetricError
-from metrics.model import Context, MetricDef, Shape, make_context
+from metrics.model import Context, MetricDef, RecordLoader, Shape, make_context
 from metrics.registry import metric
 from metrics.sql import number
 
-HIDDEN_COLUMNS = ("wd", "created_epoch", "approved_epoch")
+HIDDEN_COLUMNS = ("wd", "created_epoch", "approved_epoch", "shortfall_exact")
 
 
 def records_behind(
@@ -28,10 +28,13 @@ def records_behind(
     definition = metric(str(row.get("metric")))
     ctx = make_context(as_of, settings)
     filters = row_filter(definition, row)
+    source = definition.source
     with reading(engine) as conn:
-        if definition.source.load is not None:
-            return _python_records(conn, definition, ctx, filters)
-        return _sql_records(conn, definition, ctx, filters)
+        if source.drill_load is not None:
+            return _python_records(conn, source.drill_load, source.order_by, ctx, filters)
+        if source.drill is not None or source.load is None:
+            return _sql_records(conn, definition, ctx, filters)
+        return _python_records(conn, source.load, source.order_by, ctx, filters)
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,10 @@ def _sql_records(
     conn: Connection, definition: MetricDef, ctx: Context, filters: RecordFilter
 ) -> pd.DataFrame:
     source = definition.source
-    if source.records is None:
+    query = source.drill or source.records
+    if query is None:
         raise MetricError(f"source {source.name} has no record query")
-    rec = source.records(ctx).subquery("records")
+    rec = query(ctx).subquery("records")
     conditions: list[ColumnElement[bool]] = [
         rec.c[name].is_(None) if value is None else rec.c[name] == value
         for name, value in filters.equal.items()
@@ -85,18 +89,19 @@ def _sql_records(
 
 
 def _python_records(
-    conn: Connection, definition: MetricDef, ctx: Context, filters: RecordFilter
+    conn: Connection,
+    load: RecordLoader,
+    order_by: tuple[str, ...],
+    ctx: Context,
+    filters: RecordFilter,
 ) -> pd.DataFrame:
-    source = definition.source
-    if source.load is None:
-        raise MetricError(f"source {source.name} has no loader")
     kept = [
         record
-        for record in source.load(conn, ctx)
+        for record in load(conn, ctx)
         if all(record.get(name) == value for name, value in filters.equal.items())
         and (not filters.part or record[filters.part] > 0)
     ]
-    return _tidy(pd.DataFrame(kept), source.order_by)
+    return _tidy(pd.DataFrame(kept), order_by)
 
 
 def _tidy(frame: pd.DataFrame, order_by: tuple[str, ...]) -> pd.DataFrame:

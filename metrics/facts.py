@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
 from core.timeutil import week_label_from_monday_day
 from metrics.errors import MetricError
-from metrics.model import Context, CountOf, MetricDef, MetricRow, Percentile, Shape, Source
+from metrics.model import (
+    Context,
+    CountOf,
+    MetricDef,
+    MetricRow,
+    Part,
+    Percentile,
+    Shape,
+    Source,
+)
 from metrics.sql import integer_sum, number
 
 Fact = dict[str, Any]
@@ -55,19 +65,20 @@ def _group_in_python(records: list[dict[str, Any]], source: Source) -> list[Fact
         )
         fact["records"] += 1
         for part in source.parts:
-            fact[part] += int(record[part])
+            value = record[part]
+            fact[part] += value if isinstance(value, Fraction) else int(value)
     return list(grouped.values())
 
 
 def _add(
-    sums: dict[GroupKey, dict[str, int]], key: GroupKey, fact: Fact, parts: Sequence[str]
+    sums: dict[GroupKey, dict[str, Part]], key: GroupKey, fact: Fact, parts: Sequence[str]
 ) -> None:
     acc = sums.setdefault(key, dict.fromkeys(parts, 0))
     for part in parts:
         acc[part] += fact[part]
 
 
-def finish(metric: MetricDef, key: GroupKey, parts: dict[str, int]) -> MetricRow:
+def finish(metric: MetricDef, key: GroupKey, parts: Mapping[str, Part]) -> MetricRow:
     """A metric row from its group key (Monday day or None, dim, key) and summed parts."""
     week_day, dim, dim_key = key
     value, n, num = metric.measure.finish(parts)
@@ -78,7 +89,7 @@ def finish(metric: MetricDef, key: GroupKey, parts: dict[str, int]) -> MetricRow
 def rollup(metric: MetricDef, facts: list[Fact]) -> list[MetricRow]:
     """`all` plus one row per key of each dimension; a snapshot sums over every week."""
     parts = metric.measure.parts
-    sums: dict[GroupKey, dict[str, int]] = {}
+    sums: dict[GroupKey, dict[str, Part]] = {}
     if metric.always_all:
         sums[(None, "all", None)] = dict.fromkeys(parts, 0)
     for fact in facts:

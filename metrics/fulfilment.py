@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select
 
 from core.schema import Order, OrderLine, Shipment
-from metrics.model import Context, Count, MetricDef, Ratio, Source
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Count, Family, Keeping, MetricDef, Ratio, Source
 from metrics.routing import in_scope, scoped
 from metrics.sql import epoch, flag, happened, integer_sum, monday_day, not_yet, number, within
 
@@ -83,6 +84,7 @@ ORDER_UNITS = Source(
     order_by=("placed_at", "order_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "fill_rate",
@@ -91,6 +93,8 @@ METRICS = (
         "placed_at",
         ("channel",),
         Ratio("shipped", den="ordered"),
+        kpi=KpiSpec("Fill rate", F.FULFILMENT, U.SHARE, C.AT_LEAST, 0.97, 0.02, "operations"),
+        family=Family.ORDERS,
     ),
     MetricDef(
         "stalled_orders",
@@ -101,5 +105,7 @@ METRICS = (
         Count("stalled"),
         always_all=True,
         drill_part="stalled",
+        kpi=KpiSpec("Stalled orders", F.FULFILMENT, U.COUNT, C.EQUAL, 0, 10, "operations"),
+        family=Keeping.UNFILLED_ORDERS,
     ),
 )

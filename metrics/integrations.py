@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from core.schema import IntegrationEvent
-from metrics.model import Context, CountOf, MetricDef, Ratio, Shape, Source
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Family, MetricDef, Ratio, Shape, Source
 from metrics.sql import flag, happened, monday_day, within
 
 FAILED = "failed"
@@ -41,6 +42,7 @@ EVENTS = Source(
     order_by=("occurred_at", "event_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "integration_failure_rate",
@@ -50,6 +52,16 @@ METRICS = (
         ("integration",),
         Ratio("failed"),
         drill_part="failed",
+        kpi=KpiSpec(
+            "Integration failure rate",
+            F.INTEGRATIONS,
+            U.SHARE,
+            C.AT_MOST,
+            0.01,
+            0.01,
+            "systems / IT",
+        ),
+        family=Family.EVENTS,
     ),
     MetricDef(
         "integration_failures",
@@ -60,5 +72,6 @@ METRICS = (
         CountOf("failed", "week_failed"),
         shape=Shape.WEEK_SHARE,
         drill_part="failed",
+        family=Family.EVENTS,
     ),
 )

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from core.schema import MetricSnapshot
 from core.timeutil import SECONDS_PER_DAY, week_label, week_label_from_monday_day
 from metrics.aggregates import day_of_week, stored_weekly_rows
-from metrics.kpis import KPIS, Kpi, Rag, Target, decimal_of, load_targets
+from metrics.kpis import KPI_BY_METRIC, KPIS, Kpi, Rag, Target, decimal_of, load_targets
 from metrics.model import MetricRow
 from metrics.snapshots import history_rows
 
@@ -48,10 +48,11 @@ def latest_complete_week(now: datetime) -> str:
 
 
 def _all_values(rows: list[MetricRow]) -> dict[tuple[str, str | None], float | None]:
+    """Each KPI's value in its `all` rows (the row's num for a KPI that reads it)."""
     return {
-        (row.metric, row.week): None if row.value is None else float(row.value)
+        (row.metric, row.week): KPI_BY_METRIC[row.metric].value_of(row)
         for row in rows
-        if row.dim == "all"
+        if row.dim == "all" and row.metric in KPI_BY_METRIC
     }
 
 
@@ -108,13 +109,17 @@ def kpi_trends(
     first = last - 7 * (weeks - 1)
     weekly_ids = [k.metric for k in KPIS if k.weekly]
     points = [
-        {"metric": row.metric, "week": row.week, "value": row.value}
+        {"metric": row.metric, "week": row.week, "value": KPI_BY_METRIC[row.metric].value_of(row)}
         for row in stored_weekly_rows(conn, weekly_ids, first, last + 7, dim="all")
     ]
     snapshot_ids = [k.metric for k in KPIS if not k.weekly]
     for instant in _weekly_instants(conn, first, now):
         points += [
-            {"metric": row.metric, "week": week_label(instant), "value": row.value}
+            {
+                "metric": row.metric,
+                "week": week_label(instant),
+                "value": KPI_BY_METRIC[row.metric].value_of(row),
+            }
             for row in history_rows(conn, instant, snapshot_ids)
             if row.dim == "all"
         ]

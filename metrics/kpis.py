@@ -1,7 +1,9 @@
 """KPIs: the metrics founders watch, their targets and owners, red/amber/green, week-over-week change.
 
-Targets live in `kpi_targets` (seeded by migration 0004 with DEFAULT_TARGETS; stewards edit them
-through governance.kpi_targets); a KPI without a row uses its default. Green when the target
+A KPI is a metric declared with KPI metadata (metrics.model.KpiSpec: label, trend family, unit,
+default target and owner). Targets live in `kpi_targets` (seeded by migrations 0004 and
+0007_planning with the defaults; stewards edit them through governance.kpi_targets); a KPI
+without a row uses its default. Green when the target
 holds; amber when it misses by no more than the amber margin (in the KPI's own unit); red
 otherwise; no_data without a value. Comparisons are decimal, on the values as printed (so 0.96
 misses 0.98 by exactly 0.02). The tiles and trends are in metrics.kpi_board.
@@ -18,7 +20,22 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from core.schema import KpiTarget
-from metrics.registry import BY_ID
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import MetricDef, MetricRow
+from metrics.registry import BY_ID, METRICS
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "KPIS",
+    "KPI_BY_METRIC",
+    "Comparator",
+    "Kpi",
+    "KpiFamily",
+    "Rag",
+    "Target",
+    "Unit",
+    "load_targets",
+]
 
 TARGETS = KpiTarget.__table__
 
@@ -32,63 +49,33 @@ class Rag(StrEnum):
     NO_DATA = "no_data"
 
 
-class Comparator(StrEnum):
-    """How a value meets its target."""
-
-    AT_LEAST = ">="
-    AT_MOST = "<="
-    EQUAL = "="
-
-
-class KpiFamily(StrEnum):
-    """The groups of the Overview's trend charts."""
-
-    ACCURACY = "Accuracy"
-    FULFILMENT = "Routing and fulfilment"
-    RETURNS = "Returns"
-    SKU_QUALITY = "SKU quality"
-    INTEGRATIONS = "Integrations"
-    STOCK = "Stock"
-
-
-class Unit(StrEnum):
-    """What a KPI's value counts (how it is shown)."""
-
-    SHARE = "share"
-    COUNT = "count"
-    HOURS = "hours"
-
-
 @dataclass(frozen=True)
 class Kpi:
-    """A KPI: its metric, label, trend family and unit."""
+    """A KPI: its metric, label, trend family and unit, and whether it reads the row's num."""
 
     metric: str
     label: str
     family: KpiFamily
     unit: Unit
+    reads_num: bool = False
 
     @property
     def weekly(self) -> bool:
         """Whether the metric has weekly rows (else it is a snapshot)."""
         return BY_ID[self.metric].weekly
 
+    def value_of(self, row: MetricRow) -> float | None:
+        """The KPI's value in a metric row (its value, or its num for a money KPI)."""
+        value = row.num if self.reads_num else row.value
+        return None if value is None else float(value)
 
-F, U = KpiFamily, Unit
-KPIS: tuple[Kpi, ...] = (
-    Kpi("inventory_record_accuracy", "Inventory record accuracy", F.ACCURACY, U.SHARE),
-    Kpi("unit_accuracy", "Unit accuracy", F.ACCURACY, U.SHARE),
-    Kpi("split_order_rate", "Split order rate", F.FULFILMENT, U.SHARE),
-    Kpi("reroute_rate", "Reroute rate", F.FULFILMENT, U.SHARE),
-    Kpi("fill_rate", "Fill rate", F.FULFILMENT, U.SHARE),
-    Kpi("stalled_orders", "Stalled orders", F.FULFILMENT, U.COUNT),
-    Kpi("return_lag_p90_hours", "Return lag p90", F.RETURNS, U.HOURS),
-    Kpi("black_hole_returns", "Black-hole returns", F.RETURNS, U.COUNT),
-    Kpi("sku_quality_rate", "SKU quality rate", F.SKU_QUALITY, U.SHARE),
-    Kpi("integration_failure_rate", "Integration failure rate", F.INTEGRATIONS, U.SHARE),
-    Kpi("stock_discrepancies", "Stock discrepancies", F.STOCK, U.COUNT),
-    Kpi("unmapped_system_skus", "Unmapped system SKUs", F.SKU_QUALITY, U.COUNT),
-)
+
+def _kpi(definition: MetricDef, spec: KpiSpec) -> Kpi:
+    return Kpi(definition.id, spec.label, spec.family, spec.unit, spec.reads_num)
+
+
+# Every metric declared with KPI metadata, in table order.
+KPIS: tuple[Kpi, ...] = tuple(_kpi(m, m.kpi) for m in METRICS if m.kpi is not None)
 KPI_BY_METRIC: dict[str, Kpi] = {kpi.metric: kpi for kpi in KPIS}
 
 
@@ -129,23 +116,10 @@ def _miss(comparator: Comparator, value: Decimal, target: Decimal) -> Decimal:
     }[comparator]
 
 
-T = Target
 DEFAULT_TARGETS: dict[str, Target] = {
-    target.metric: target
-    for target in (
-        T("inventory_record_accuracy", ">=", 0.98, 0.02, "inventory control"),
-        T("unit_accuracy", ">=", 0.99, 0.01, "inventory control"),
-        T("split_order_rate", "<=", 0.10, 0.05, "operations"),
-        T("reroute_rate", "<=", 0.05, 0.03, "operations"),
-        T("fill_rate", ">=", 0.97, 0.02, "operations"),
-        T("stalled_orders", "=", 0, 10, "operations"),
-        T("return_lag_p90_hours", "<=", 72, 24, "store operations"),
-        T("black_hole_returns", "=", 0, 2, "store operations"),
-        T("sku_quality_rate", ">=", 0.95, 0.03, "merchandising"),
-        T("integration_failure_rate", "<=", 0.01, 0.01, "systems / IT"),
-        T("stock_discrepancies", "=", 0, 10, "inventory control"),
-        T("unmapped_system_skus", "=", 0, 5, "merchandising"),
-    )
+    m.id: Target(m.id, m.kpi.comparator, m.kpi.target, m.kpi.amber_margin, m.kpi.owner_team)
+    for m in METRICS
+    if m.kpi is not None
 }
 
 

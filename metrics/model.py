@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -13,10 +14,14 @@ from sqlalchemy import Connection, Select
 
 from core.settings import Settings, get_settings
 from core.timeutil import to_epoch
+from metrics.kpi_spec import KpiSpec
 
-Parts = Mapping[str, int]
+Part = int | Fraction  # additive parts are integers, or exact fractions (sums of floats)
+Parts = Mapping[str, Part]
 Value = int | float | None
-Finished = tuple[Value, int, int | None]
+Num = int | float | None
+Finished = tuple[Value, int, Num]
+MONEY_SCALE = 4  # money parts count units of 10⁻⁴ (unit_cost is a NUMERIC(14, 4))
 Window = tuple[int, int]  # [start, end) in epoch seconds, both Monday 00:00 UTC
 SECONDS_PER_HOUR = 3600
 
@@ -29,6 +34,7 @@ class Context:
     settings: Settings
     window: Window | None = None  # only the ISO weeks in [start, end) epoch seconds; None: all
     orders: Select[Any] | None = None  # only the orders this query selects (order metrics)
+    held: bool = False  # book units and demand days read from the aggregates (they hold as_of)
 
     @property
     def now(self) -> int:
@@ -41,10 +47,33 @@ def make_context(
     settings: Settings | None = None,
     window: Window | None = None,
     orders: Select[Any] | None = None,
+    held: bool = False,
 ) -> Context:
     """A context for an instant (naive means UTC), with the process settings by default."""
     aware = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    return Context(aware.astimezone(UTC), settings or get_settings(), window, orders)
+    return Context(aware.astimezone(UTC), settings or get_settings(), window, orders, held)
+
+
+class Family(StrEnum):
+    """Weekly families: the metrics whose weekly rows a refresh recomputes together, named by the
+    timestamp that anchors their records to an ISO week (metrics.touched says what touches each)."""
+
+    COUNTS = "counts"  # counted_at of the cycle count
+    ORDERS = "orders"  # placed_at of the order, regrouped from per-order facts (metric_order_facts)
+    RETURNS = "returns"  # received_at of the return
+    ITEMS = "items"  # created_at of the item
+    EVENTS = "events"  # occurred_at of the integration event
+    ORDER_WEEKS = "order_weeks"  # placed_at of the order, recomputed per week from raw rows
+    DISPOSITIONS = "dispositions"  # disposition_at of the return
+
+
+class Keeping(StrEnum):
+    """How the aggregates keep a snapshot metric's rows between refreshes."""
+
+    UNFILLED_ORDERS = "unfilled_orders"  # counted at any instant from the facts' unfilled orders
+    OPEN_RETURNS = "open_returns"  # counted at any instant from the open returns kept
+    STOCK = "stock"  # recomputed when stock, mappings, items or bundles change, else kept
+    EVERY_REFRESH = "every_refresh"  # recomputed at every refresh; a kept set answers its instant
 
 
 class Shape(StrEnum):
@@ -95,18 +124,19 @@ class UnitAccuracy:
 
 @dataclass(frozen=True)
 class Count:
-    """value = n = a count of records (snapshot counts); num null."""
+    """value = n = a count of records (snapshot counts); num null, or a second part's sum."""
 
     part: str = "records"
+    num: str | None = None
 
     @property
     def parts(self) -> tuple[str, ...]:
         """The additive parts this measure reads."""
-        return (self.part,)
+        return (self.part, *((self.num,) if self.num else ()))
 
     def finish(self, parts: Parts) -> Finished:
         """value, n, num of summed parts."""
-        return (parts[self.part], parts[self.part], None)
+        return (parts[self.part], parts[self.part], parts[self.num] if self.num else None)
 
 
 @dataclass(frozen=True)
@@ -125,6 +155,49 @@ class CountOf:
     def finish(self, parts: Parts) -> Finished:
         """value, n, num of summed parts."""
         return (parts[self.count], parts[self.total], parts[self.num] if self.num else None)
+
+
+@dataclass(frozen=True)
+class CountWithAmount:
+    """value = a count out of a total (n); num = an exact amount given as a float (e.g. units short)."""
+
+    count: str
+    total: str
+    amount: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The additive parts this measure reads."""
+        return (self.count, self.total, self.amount)
+
+    def finish(self, parts: Parts) -> Finished:
+        """value, n, num of summed parts."""
+        return (parts[self.count], parts[self.total], float(parts[self.amount]))
+
+
+@dataclass(frozen=True)
+class UnitsWithValue:
+    """value = units; n = records; num = their money value (a float of the exact decimal), null
+    when none of the records counted has a unit cost."""
+
+    units: str
+    valued: str  # records counted that have a unit cost
+    value: str  # Σ units × unit cost, in units of 10⁻⁴
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The additive parts this measure reads."""
+        return ("records", self.units, self.valued, self.value)
+
+    def finish(self, parts: Parts) -> Finished:
+        """value, n, num of summed parts."""
+        money = None if not parts[self.valued] else float(money_of(int(parts[self.value])))
+        return (parts[self.units], parts["records"], money)
+
+
+def money_of(scaled: int) -> Decimal:
+    """The exact decimal amount of a money part (units of 10⁻⁴)."""
+    return Decimal(scaled).scaleb(-MONEY_SCALE)
 
 
 @dataclass(frozen=True)
@@ -147,7 +220,7 @@ class Percentile:
         return (parts["seconds"] / SECONDS_PER_HOUR, parts["records"], None)
 
 
-Measure = Ratio | UnitAccuracy | Count | CountOf | Percentile
+Measure = Ratio | UnitAccuracy | Count | CountOf | CountWithAmount | UnitsWithValue | Percentile
 RecordQuery = Callable[[Context], Select[Any]]
 RecordLoader = Callable[[Connection, Context], list[dict[str, Any]]]
 
@@ -157,6 +230,8 @@ class Source:
     """Record-level rows (SQL, or loaded in Python) with `wd`, dimension columns and additive parts.
 
     `wd` is the day number of the Monday of the record's ISO week; `records` (a count) is implicit.
+    A drill-down reads `drill` (SQL) or `drill_load` (Python) instead when given: other records
+    behind the same rows (e.g. the lines of the orders counted), with the dimension columns.
     """
 
     name: str
@@ -166,11 +241,17 @@ class Source:
     load: RecordLoader | None = None
     weekly: bool = True
     order_by: tuple[str, ...] = ()
+    drill: RecordQuery | None = None
+    drill_load: RecordLoader | None = None
 
 
 @dataclass(frozen=True)
 class MetricDef:
-    """One metric of SPEC section 3, declared once."""
+    """One metric of SPEC section 3 or 3.1, declared once with all the product needs of it.
+
+    `family` is where the aggregates keep it: a weekly Family, or a snapshot's Keeping; `kpi`
+    makes it a KPI with its default target; `section` is the SPEC section it belongs to.
+    """
 
     id: str
     definition: str
@@ -182,6 +263,9 @@ class MetricDef:
     always_all: bool = False  # the `all` row exists even when its n is 0
     drill_part: str | None = None  # drill-down keeps the records where this part > 0
     pivot: tuple[tuple[str, str], ...] = field(default=())  # PIVOT: (key, part) in key order
+    kpi: KpiSpec | None = None  # watched as a KPI on the Overview, with its default target
+    family: Family | Keeping = field(kw_only=True)
+    section: str = field(default="3", kw_only=True)
 
     @property
     def weekly(self) -> bool:
@@ -199,7 +283,7 @@ class MetricRow:
     key: str | None
     value: Value
     n: int
-    num: int | None
+    num: Num
     parts: Parts = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -213,3 +297,19 @@ class MetricRow:
             "n": self.n,
             "num": self.num,
         }
+
+
+def parts_to_json(parts: Parts) -> dict[str, int | str]:
+    """Parts as stored in JSON: integers as they are, fractions as "numerator/denominator"."""
+    return {
+        name: value if isinstance(value, int) else f"{value.numerator}/{value.denominator}"
+        for name, value in parts.items()
+    }
+
+
+def parts_from_json(stored: Mapping[str, Any]) -> dict[str, Part]:
+    """Parts read back from JSON (the inverse of parts_to_json)."""
+    return {
+        str(name): Fraction(value) if isinstance(value, str) else int(value)
+        for name, value in stored.items()
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,8 +35,16 @@ from metrics.families import FAMILIES, STOCK_METRICS, Family
 from metrics.lookup import drop_keys
 from metrics.model import make_context
 from metrics.order_facts import order_scope, replace_facts
+from metrics.planning_inputs import (
+    DemandBefore,
+    demand_before,
+    move_demand_days,
+    rebuild_demand_days,
+    store_book_units,
+)
 from metrics.snapshots import (
     backfill_history,
+    every_refresh_rows,
     history_rows,
     record_history,
     snapshot_rows,
@@ -46,16 +54,17 @@ from metrics.snapshots import (
 )
 from metrics.touched import (
     LOOKUP_LIMIT,
+    ItemState,
     RowKeys,
     Touched,
     audit_mark,
     audited_changes,
-    class_changes,
-    count_weeks_of_skus,
-    item_classes,
+    item_changes,
+    item_states,
     row_keys,
     touched_between,
     touched_by_keys,
+    weeks_of_skus,
 )
 
 log = logging.getLogger(__name__)
@@ -71,6 +80,7 @@ class RefreshReport:
     windows: dict[str, int | str] = field(default_factory=dict)
     stock: bool = False
     seconds: float = 0.0
+    planning_seconds: float = 0.0  # of which SPEC section 3.1's metrics and their inputs
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -80,7 +90,17 @@ class RefreshReport:
             "windows": self.windows,
             "stock": self.stock,
             "seconds": round(self.seconds, 3),
+            "planning_seconds": round(self.planning_seconds, 3),
         }
+
+    @contextmanager
+    def planning(self) -> Iterator[None]:
+        """Count the block's time as spent on SPEC section 3.1's metrics."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.planning_seconds += time.perf_counter() - started
 
 
 def recompute_orders(
@@ -105,10 +125,11 @@ def recompute_orders(
 
 
 def recompute(
-    conn: Connection, work: Touched, as_of: datetime, settings: Settings
+    conn: Connection, work: Touched, report: RefreshReport, settings: Settings
 ) -> dict[str, int | str]:
-    """Recompute what is touched at as_of: orders by their facts, other families by week."""
-    done: dict[str, int | str] = {}
+    """Recompute what is touched at the report's instant: orders by their facts, other families
+    by week."""
+    as_of, done = report.as_of, {}
     orders = recompute_orders(conn, work, as_of, settings)
     if orders is not None:
         done["orders"] = orders
@@ -117,10 +138,12 @@ def recompute(
             continue
         weeks = work.weeks_of(family.family)
         spans = [None] if weeks is None else week_windows(weeks)
-        for window in spans:
-            store_family(conn, family, as_of, window, settings)
-            if family.family is Family.RETURNS:
-                store_open_returns(conn, make_context(as_of, settings, window))
+        timing = report.planning() if family.section_3_1 else nullcontext()
+        with timing:
+            for window in spans:
+                store_family(conn, family, as_of, window, settings)
+                if family.family is Family.RETURNS:
+                    store_open_returns(conn, make_context(as_of, settings, window))
         if spans:
             done[family.family.value] = "all" if weeks is None else len(spans)
     return done
@@ -130,7 +153,9 @@ def _conclude(
     conn: Connection, report: RefreshReport, settings: Settings, stock: list[Any], started: float
 ) -> RefreshReport:
     """Keep the snapshot rows of the new instant and move the state there."""
-    record_history(conn, report.as_of, snapshot_rows(conn, report.as_of, stock, settings))
+    with report.planning():
+        instant = every_refresh_rows(conn, report.as_of, settings, held=True)
+    record_history(conn, report.as_of, snapshot_rows(conn, report.as_of, stock, settings, instant))
     now = utcnow()
     values: dict[str, Any] = {
         "as_of": report.as_of,
@@ -144,7 +169,11 @@ def _conclude(
     save_state(conn, **values)
     report.seconds = time.perf_counter() - started
     log.info(
-        "metric aggregates %s refresh to %s in %.3f s", report.mode, report.as_of, report.seconds
+        "metric aggregates %s refresh to %s in %.3f s (section 3.1: %.3f s)",
+        report.mode,
+        report.as_of,
+        report.seconds,
+        report.planning_seconds,
     )
     return report
 
@@ -156,7 +185,11 @@ def rebuild(session: Session, *, now: datetime, settings: Settings | None = None
     conn = session.connection()
     lock_state(conn)
     report = RefreshReport("full", now, stock=True)
-    report.windows = recompute(conn, Touched().everything(), now, chosen)
+    report.windows = recompute(conn, Touched().everything(), report, chosen)
+    ctx = make_context(now, chosen)
+    with report.planning():
+        store_book_units(conn, ctx)
+        rebuild_demand_days(conn, ctx)
     return _conclude(conn, report, chosen, stock_rows_now(conn, now, chosen), started)
 
 
@@ -166,8 +199,12 @@ def refresh(
     now: datetime,
     touched: Touched | None = None,
     settings: Settings | None = None,
+    demand: DemandBefore | None = None,
 ) -> RefreshReport:
-    """Bring the aggregates to max(now, state's as_of): touched weeks plus what happened since."""
+    """Bring the aggregates to max(now, state's as_of): touched weeks plus what happened since.
+
+    `demand` holds the demand days of the touched orders before an import wrote them (without
+    it, touched orders make the demand days be recomputed whole)."""
     started = time.perf_counter()
     chosen = settings or get_settings()
     conn = session.connection()
@@ -180,11 +217,16 @@ def refresh(
     work.merge(touched_between(conn, state.as_of, as_of))
     work.merge(audited_changes(conn, state.audit_id))
     report = RefreshReport("incremental", as_of, stock=work.stock)
-    report.windows = recompute(conn, work, as_of, chosen)
+    report.windows = recompute(conn, work, report, chosen)
     if work.stock or state.stock_as_of is None:
+        with report.planning():
+            store_book_units(conn, make_context(as_of, chosen))
         stock = stock_rows_now(conn, as_of, chosen)
     else:
         stock = history_rows(conn, state.stock_as_of, STOCK_METRICS)
+    with report.planning():
+        written = None if Family.ORDERS in work.whole else work.order_ids
+        move_demand_days(conn, state.as_of, as_of, chosen, demand, written)
     return _conclude(conn, report, chosen, stock, started)
 
 
@@ -197,10 +239,17 @@ def backfill(session: Session, *, now: datetime, weeks: int) -> int:
 class ImportRefresh:
     """Two steps inside an import's transaction: note what the rows touch, then refresh it."""
 
-    def __init__(self, keys: RowKeys, before: Touched, classes: dict[str, str | None] | None):
+    def __init__(
+        self,
+        keys: RowKeys,
+        before: Touched,
+        items: dict[str, ItemState] | None,
+        demand: DemandBefore | None = None,
+    ):
         self.keys = keys
         self.before = before
-        self.classes = classes  # ABC classes before; None: no state yet, rebuild at finish
+        self.items = items  # ABC class and created_at before; None: no state yet, rebuild at finish
+        self.demand = demand  # the written orders' demand days before
 
     @classmethod
     def begin(
@@ -212,26 +261,28 @@ class ImportRefresh:
         state = load_state(conn)
         if state is None or state.settings_key != settings_key():
             return cls(keys, Touched(), None)
-        return cls(keys, touched_by_keys(conn, keys), _classes(conn, keys))
+        demand = None
+        if len(keys.order_ids) <= LOOKUP_LIMIT and Family.ORDERS not in keys.whole:
+            demand = demand_before(conn, state.as_of, get_settings(), keys.order_ids)
+        return cls(keys, touched_by_keys(conn, keys), _items(conn, keys), demand)
 
     def finish(self, session: Session, *, now: datetime) -> RefreshReport:
         """After the rows are applied: recompute the aggregates of every touched week."""
-        if self.classes is None:
+        if self.items is None:
             return rebuild(session, now=now)
         conn = session.connection()
         touched = self.before.merge(touched_by_keys(conn, self.keys))
-        changed = class_changes(self.classes, _classes(conn, self.keys))
         if len(self.keys.skus) > LOOKUP_LIMIT:
-            touched.whole.add(Family.COUNTS)
-        elif changed:
-            touched.add(Family.COUNTS, count_weeks_of_skus(conn, changed))
-        return refresh(session, now=now, touched=touched)
+            touched.merge(weeks_of_skus(conn, self.keys.skus))  # too many to compare: every week
+        else:
+            touched.merge(weeks_of_skus(conn, item_changes(self.items, _items(conn, self.keys))))
+        return refresh(session, now=now, touched=touched, demand=self.demand)
 
 
-def _classes(conn: Connection, keys: RowKeys) -> dict[str, str | None]:
+def _items(conn: Connection, keys: RowKeys) -> dict[str, ItemState]:
     if not keys.skus or len(keys.skus) > LOOKUP_LIMIT:
         return {}
-    return item_classes(conn, keys.skus)
+    return item_states(conn, keys.skus)
 
 
 @contextmanager

@@ -1,8 +1,21 @@
-"""Every metric of SPEC section 3 in table order (the order of `metrics --json`)."""
+"""Every metric of SPEC sections 3 and 3.1 in table order (the order of `metrics --json`)."""
 
 from __future__ import annotations
 
-from metrics import counts, fulfilment, integrations, returns, routing, sku_quality, stock
+from metrics import (
+    bundles,
+    counts,
+    dead_stock,
+    demand,
+    fulfilment,
+    handoff,
+    integrations,
+    returns,
+    routing,
+    safety_stock,
+    sku_quality,
+    stock,
+)
 from metrics.errors import MetricError
 from metrics.model import MetricDef
 
@@ -14,8 +27,15 @@ METRICS: tuple[MetricDef, ...] = (
     *sku_quality.METRICS,
     *integrations.METRICS,
     *stock.METRICS,
+    # SPEC section 3.1
+    *demand.METRICS,
+    *dead_stock.METRICS,
+    *safety_stock.METRICS,
+    *bundles.METRICS,
+    *handoff.METRICS,
 )
 METRIC_IDS: tuple[str, ...] = tuple(metric.id for metric in METRICS)
+SECTION_3_1_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.section == "3.1")
 BY_ID: dict[str, MetricDef] = {metric.id: metric for metric in METRICS}
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import Select, and_, select
 
 from core.schema import Return
 from core.timeutil import SECONDS_PER_DAY
-from metrics.model import Context, Count, MetricDef, Percentile, Shape, Source
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Count, Family, Keeping, MetricDef, Percentile, Shape, Source
 from metrics.sql import epoch, flag, happened, monday_day, not_yet, number, within
 
 RETURN_COLUMNS = (
@@ -84,7 +85,10 @@ OPEN_RETURNS = Source(
 )
 
 
-def _lag_metric(name: str, p: Fraction) -> MetricDef:
+F, U, C = KpiFamily, Unit, Comparator
+
+
+def _lag_metric(name: str, p: Fraction, kpi: KpiSpec | None = None) -> MetricDef:
     return MetricDef(
         name,
         f"Nearest-rank p{int(p * 100)} of hours from received_at to disposition_at of the returns "
@@ -94,12 +98,18 @@ def _lag_metric(name: str, p: Fraction) -> MetricDef:
         ("location",),
         Percentile(p),
         shape=Shape.PERCENTILE,
+        kpi=kpi,
+        family=Family.RETURNS,
     )
 
 
 METRICS = (
     _lag_metric("return_lag_p50_hours", Fraction(1, 2)),
-    _lag_metric("return_lag_p90_hours", Fraction(9, 10)),
+    _lag_metric(
+        "return_lag_p90_hours",
+        Fraction(9, 10),
+        KpiSpec("Return lag p90", F.RETURNS, U.HOURS, C.AT_MOST, 72, 24, "store operations"),
+    ),
     MetricDef(
         "open_returns",
         "Returns received and not dispositioned yet.",
@@ -109,6 +119,7 @@ METRICS = (
         Count("open"),
         always_all=True,
         drill_part="open",
+        family=Keeping.OPEN_RETURNS,
     ),
     MetricDef(
         "black_hole_returns",
@@ -119,5 +130,7 @@ METRICS = (
         Count("black_hole"),
         always_all=True,
         drill_part="black_hole",
+        kpi=KpiSpec("Black-hole returns", F.RETURNS, U.COUNT, C.EQUAL, 0, 2, "store operations"),
+        family=Keeping.OPEN_RETURNS,
     ),
 )

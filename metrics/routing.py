@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from core.schema import Order, OrderLine, Shipment
-from metrics.model import Context, MetricDef, Ratio, Source
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, Family, MetricDef, Ratio, Source
 from metrics.sql import flag, happened, monday_day, number, within
 
 
@@ -118,6 +119,7 @@ ALLOCATED_SHIPMENTS = Source(
     order_by=("order_id", "line_id", "shipment_id"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "split_order_rate",
@@ -127,6 +129,8 @@ METRICS = (
         ("channel",),
         Ratio("split"),
         drill_part="split",
+        kpi=KpiSpec("Split order rate", F.FULFILMENT, U.SHARE, C.AT_MOST, 0.10, 0.05, "operations"),
+        family=Family.ORDERS,
     ),
     MetricDef(
         "multi_location_rate",
@@ -136,6 +140,7 @@ METRICS = (
         ("channel",),
         Ratio("multi_location"),
         drill_part="multi_location",
+        family=Family.ORDERS,
     ),
     MetricDef(
         "reroute_rate",
@@ -146,5 +151,7 @@ METRICS = (
         ("channel",),
         Ratio("rerouted"),
         drill_part="rerouted",
+        kpi=KpiSpec("Reroute rate", F.FULFILMENT, U.SHARE, C.AT_MOST, 0.05, 0.03, "operations"),
+        family=Family.ORDERS,
     ),
 )

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, select
 
 from core.schema import Item
 from core.timeutil import week_monday_day
-from metrics.model import Context, CountOf, MetricDef, Ratio, Shape, Source
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Family, MetricDef, Ratio, Shape, Source
 from metrics.sku_checks import Check, failed_checks, make_check_context
 from metrics.sql import epoch, happened
 
@@ -72,6 +73,7 @@ ITEMS = Source(
     order_by=("created_at", "sku"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "sku_quality_rate",
@@ -80,6 +82,10 @@ METRICS = (
         "created_at",
         ("category",),
         Ratio("passing"),
+        kpi=KpiSpec(
+            "SKU quality rate", F.SKU_QUALITY, U.SHARE, C.AT_LEAST, 0.95, 0.03, "merchandising"
+        ),
+        family=Family.ITEMS,
     ),
     MetricDef(
         "sku_check_failures",
@@ -90,5 +96,6 @@ METRICS = (
         CountOf("failing", "records"),
         shape=Shape.PIVOT,
         pivot=tuple((check.value, fail_part(check)) for check in Check),
+        family=Family.ITEMS,
     ),
 )

@@ -10,6 +10,7 @@ snapshot rows computed is kept in `metric_snapshots`, the history behind snapsho
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,11 +23,12 @@ from core.timeutil import SECONDS_PER_DAY, to_epoch, utcnow, week_label, week_st
 from metrics.compute import compute_rows, row_exists, sort_rows
 from metrics.facts import finish, rollup
 from metrics.families import (
+    EVERY_REFRESH,
     SNAPSHOT_FROM_RETURNS,
     SNAPSHOT_IDS,
     STOCK_METRICS,
 )
-from metrics.model import Context, MetricRow, Window
+from metrics.model import Context, MetricRow, Window, parts_from_json, parts_to_json
 from metrics.order_facts import stalled_rows
 from metrics.registry import metric
 from metrics.returns import open_return_records
@@ -83,8 +85,8 @@ def open_return_rows(conn: Connection, as_of: datetime, settings: Settings) -> l
 
 
 def stock_rows_now(conn: Connection, as_of: datetime, settings: Settings) -> list[MetricRow]:
-    """Stock discrepancies and unmapped system SKUs computed from raw rows at as_of."""
-    return compute_rows(conn, as_of, [metric(m) for m in STOCK_METRICS], settings)
+    """The stock metrics computed at as_of (from raw rows, and the book units just kept)."""
+    return compute_rows(conn, as_of, [metric(m) for m in STOCK_METRICS], settings, held=True)
 
 
 def history_rows(
@@ -98,17 +100,37 @@ def history_rows(
         query = query.where(HISTORY.c.metric.in_(list(metric_ids)))
     rows = []
     for row in conn.execute(query):
-        parts = {str(k): int(v) for k, v in dict(row.parts).items()}
+        parts = parts_from_json(json.loads(row.parts) if isinstance(row.parts, str) else row.parts)
         rows.append(finish(metric(row.metric), (None, row.dim, row.key), parts))
     return sort_rows(rows)
 
 
-def snapshot_rows(
-    conn: Connection, as_of: datetime, stock: list[MetricRow], settings: Settings | None = None
+def every_refresh_rows(
+    conn: Connection, as_of: datetime, settings: Settings, held: bool = False
 ) -> list[MetricRow]:
-    """Every snapshot metric's rows at as_of: counted from the open sets, plus the stock rows given."""
+    """The snapshots computed at every refresh (they depend on the instant itself), from raw
+    rows, or with held from the book units and demand days the aggregates keep for as_of."""
+    return compute_rows(conn, as_of, [metric(m) for m in EVERY_REFRESH], settings, held=held)
+
+
+def snapshot_rows(
+    conn: Connection,
+    as_of: datetime,
+    stock: list[MetricRow],
+    settings: Settings | None = None,
+    instant: list[MetricRow] | None = None,
+) -> list[MetricRow]:
+    """Every snapshot metric's rows at as_of: counted from the open sets, the stock rows given,
+    and the every-refresh rows given (computed from raw rows at as_of when not given)."""
     chosen = settings or get_settings()
-    rows = [*stalled_rows(conn, as_of, chosen), *open_return_rows(conn, as_of, chosen), *stock]
+    if instant is None:
+        instant = every_refresh_rows(conn, as_of, chosen)
+    rows = [
+        *stalled_rows(conn, as_of, chosen),
+        *open_return_rows(conn, as_of, chosen),
+        *stock,
+        *instant,
+    ]
     return [row for row in rows if row_exists(row)]
 
 
@@ -126,7 +148,7 @@ def record_history(conn: Connection, as_of: datetime, rows: Iterable[MetricRow])
             "value": None if row.value is None else float(row.value),
             "n": row.n,
             "num": row.num,
-            "parts": dict(row.parts),
+            "parts": parts_to_json(row.parts),
         }
         for row in rows
     ]

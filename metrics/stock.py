@@ -12,11 +12,13 @@ and counted by unmapped_system_skus over every stock row with as_of ≤ as_of, a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    Connection,
     FromClause,
     Select,
     Subquery,
@@ -28,8 +30,9 @@ from sqlalchemy import (
     union_all,
 )
 
-from core.schema import BookSystem, Item, SkuMapping, StockLevel
-from metrics.model import Context, CountOf, MetricDef, Source
+from core.schema import BookSystem, BookUnit, Item, SkuMapping, StockLevel
+from metrics.kpi_spec import Comparator, KpiFamily, KpiSpec, Unit
+from metrics.model import Context, CountOf, Keeping, MetricDef, Source
 from metrics.sql import epoch, flag, happened, integer_sum, number, text_by_key
 
 SELLABLE = "sellable"
@@ -85,19 +88,35 @@ def newest_summed(resolved: Subquery, group: tuple[str, ...], name: str) -> Sele
     return select(*keys, integer_sum(counted.c.quantity).label("qty")).group_by(*keys)
 
 
-def latest_sellable(ctx: Context) -> CTE:
-    """Per (system, location, sku): the summed sellable quantity of its newest as_of ≤ as_of."""
+def latest_sellable(ctx: Context, book_only: bool = False) -> CTE:
+    """Per (system, location, sku): the summed sellable quantity of its newest as_of ≤ as_of
+    (with book_only, only each location's book system: its book sellable units)."""
     stock = StockLevel.__table__
     joined, sku = resolve(stock, ctx)
+    book = [stock.c.system == book_of(stock.c.location_id, ctx)] if book_only else []
     resolved = (
         select(
             stock.c.system, stock.c.location_id, sku.label("sku"), stock.c.as_of, stock.c.quantity
         )
         .select_from(joined)
-        .where(stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now), sku.is_not(None))
-        .subquery("resolved")
+        .where(
+            stock.c.status == SELLABLE, happened(stock.c.as_of, ctx.now), sku.is_not(None), *book
+        )
+        .subquery("book_resolved" if book_only else "resolved")
     )
-    return newest_summed(resolved, ("system", "location_id", "sku"), "latest").cte("latest")
+    name = "book_latest" if book_only else "latest"
+    return newest_summed(resolved, ("system", "location_id", "sku"), name).cte(name)
+
+
+def book_units(ctx: Context) -> CTE:
+    """Book sellable units of every (location, sku) the book has a sellable row of: location_id,
+    sku, units (any sign; dead, stranded and available stock count only units > 0). Read from
+    the aggregates (metric_book_units) when the context says they hold as_of."""
+    if ctx.held:
+        kept = BookUnit.__table__
+        return select(kept.c.location_id, kept.c.sku, kept.c.units).cte("book_units")
+    latest = latest_sellable(ctx, book_only=True)
+    return select(latest.c.location_id, latest.c.sku, latest.c.qty.label("units")).cte("book_units")
 
 
 def compared_systems(ctx: Context) -> CTE:
@@ -150,6 +169,7 @@ def pair_records(ctx: Context) -> Select[Any]:
         .subquery("pairs")
     )
     excess = pairs.c.system_qty - pairs.c.book_qty
+    items = Item.__table__
     return select(
         pairs.c.system,
         pairs.c.location_id.label("location"),
@@ -159,7 +179,22 @@ def pair_records(ctx: Context) -> Select[Any]:
         pairs.c.book_qty,
         flag(pairs.c.system_qty != pairs.c.book_qty).label("differs"),
         case((excess > zero, excess), else_=zero).label("overstated"),
-    )
+        items.c.unit_cost,
+    ).select_from(pairs.outerjoin(items, items.c.sku == pairs.c.sku))
+
+
+def oversell_exposure(overstated: int, unit_cost: Decimal | None) -> Decimal | None:
+    """The money at risk of overselling: units overstated × unit_cost (None without a cost)."""
+    return None if unit_cost is None else overstated * unit_cost
+
+
+def pair_drill(conn: Connection, ctx: Context) -> list[dict[str, Any]]:
+    """The compared pairs as drill-down records, each with its oversell exposure in money."""
+    return [
+        dict(row)
+        | {"oversell_exposure": oversell_exposure(int(row["overstated"]), row["unit_cost"])}
+        for row in conn.execute(pair_records(ctx)).mappings()
+    ]
 
 
 def system_sku_records(ctx: Context) -> Select[Any]:
@@ -194,6 +229,7 @@ PAIRS = Source(
     records=pair_records,
     weekly=False,
     order_by=("system", "location", "sku"),
+    drill_load=pair_drill,
 )
 SYSTEM_SKUS = Source(
     "system_skus",
@@ -204,6 +240,7 @@ SYSTEM_SKUS = Source(
     order_by=("system", "system_sku"),
 )
 
+F, U, C = KpiFamily, Unit, Comparator
 METRICS = (
     MetricDef(
         "stock_discrepancies",
@@ -214,6 +251,8 @@ METRICS = (
         ("system",),
         CountOf("differs", "records", num="overstated"),
         drill_part="differs",
+        kpi=KpiSpec("Stock discrepancies", F.STOCK, U.COUNT, C.EQUAL, 0, 10, "inventory control"),
+        family=Keeping.STOCK,
     ),
     MetricDef(
         "unmapped_system_skus",
@@ -224,5 +263,7 @@ METRICS = (
         ("system",),
         CountOf("unmapped", "records"),
         drill_part="unmapped",
+        kpi=KpiSpec("Unmapped system SKUs", F.SKU_QUALITY, U.COUNT, C.EQUAL, 0, 5, "merchandising"),
+        family=Keeping.STOCK,
     ),
 )

@@ -20,6 +20,7 @@ from core.schema import (
     IntegrationEvent,
     Item,
     Order,
+    OrderLine,
     Return,
     Shipment,
     StockLevel,
@@ -30,8 +31,8 @@ from metrics.lookup import key_list
 from metrics.sql import epoch, monday_day, number
 
 LOOKUP_LIMIT = 200_000  # more keys than this: recompute the family's every week instead
-STOCK_ENTITIES = frozenset({"stock_levels", "sku_mappings", "items"})
-NEUTRAL_ENTITIES = frozenset({"locations", "bundle_components"})
+STOCK_ENTITIES = frozenset({"stock_levels", "sku_mappings", "items", "bundle_components"})
+NEUTRAL_ENTITIES = frozenset({"locations"})  # read only by snapshots computed at every refresh
 
 
 @dataclass
@@ -150,13 +151,15 @@ def touched_by_keys(conn: Connection, keys: RowKeys) -> Touched:
     if keys.unknown:
         return touched.everything()
     if len(keys.order_ids) > LOOKUP_LIMIT or Family.ORDERS in keys.whole:
-        touched.whole.add(Family.ORDERS)
+        touched.whole |= {Family.ORDERS, Family.ORDER_WEEKS}
     else:
         touched.order_ids = set(keys.order_ids)  # their facts hold the weeks they sit in
     lookups = (
         (Family.COUNTS, keys.count_ids, CycleCount.__table__.c.count_id, "counted_at"),
         (Family.RETURNS, keys.return_ids, Return.__table__.c.return_id, "received_at"),
+        (Family.DISPOSITIONS, keys.return_ids, Return.__table__.c.return_id, "disposition_at"),
         (Family.EVENTS, keys.event_ids, IntegrationEvent.__table__.c.event_id, "occurred_at"),
+        (Family.ORDER_WEEKS, keys.order_ids, Order.__table__.c.order_id, "placed_at"),
     )
     for family, ids, key, anchor in lookups:
         if len(ids) > LOOKUP_LIMIT:
@@ -168,12 +171,17 @@ def touched_by_keys(conn: Connection, keys: RowKeys) -> Touched:
     return touched
 
 
-def item_classes(conn: Connection, skus: set[str]) -> dict[str, str | None]:
-    """abc_class of the items that exist among skus (a missing SKU is absent from the result)."""
+ItemState = tuple[str | None, int | None]  # (abc_class, created_at epoch) of an existing item
+
+
+def item_states(conn: Connection, skus: set[str]) -> dict[str, ItemState]:
+    """abc_class and created_at of the items that exist among skus (a missing SKU is absent)."""
     table = Item.__table__
     with key_list(conn, skus) as listed:
-        query = select(table.c.sku, table.c.abc_class).where(table.c.sku.in_(listed.keys()))
-        return {row.sku: row.abc_class for row in conn.execute(query)}
+        query = select(table.c.sku, table.c.abc_class, epoch(table.c.created_at)).where(
+            table.c.sku.in_(listed.keys())
+        )
+        return {row[0]: (row[1], row[2]) for row in conn.execute(query)}
 
 
 def count_weeks_of_skus(conn: Connection, skus: set[str]) -> set[int]:
@@ -181,11 +189,33 @@ def count_weeks_of_skus(conn: Connection, skus: set[str]) -> set[int]:
     return _weeks(conn, CycleCount.__table__.c.sku, CycleCount.__table__.c.counted_at, skus)
 
 
-def class_changes(before: dict[str, str | None], after: dict[str, str | None]) -> set[str]:
-    """SKUs whose ABC class changed, appeared or disappeared."""
-    return {
-        sku for sku in before.keys() | after.keys() if before.get(sku, "-") != after.get(sku, "-")
-    }
+def demand_weeks_of_skus(conn: Connection, skus: set[str]) -> set[int]:
+    """Weeks (placed_at) of the orders with a line of these SKUs (fulfillable if the item exists)."""
+    orders, lines = Order.__table__, OrderLine.__table__
+    with key_list(conn, skus) as listed:
+        query = (
+            select(monday_day(orders.c.placed_at))
+            .select_from(lines.join(orders, orders.c.order_id == lines.c.order_id))
+            .where(lines.c.sku.in_(listed.keys()))
+        )
+        return {int(w) for w in conn.execute(query).scalars()}
+
+
+def item_changes(before: dict[str, ItemState], after: dict[str, ItemState]) -> set[str]:
+    """SKUs whose ABC class or created_at changed, or whose item appeared or disappeared."""
+    return {sku for sku in before.keys() | after.keys() if before.get(sku) != after.get(sku)}
+
+
+def weeks_of_skus(conn: Connection, skus: set[str]) -> Touched:
+    """What a change to these items touches by SKU: the weeks of their counts (ABC class, and an
+    item created after as_of is unknown) and of the orders with lines of them (fulfillable)."""
+    touched = Touched()
+    if len(skus) > LOOKUP_LIMIT:
+        touched.whole |= {Family.COUNTS, Family.ORDER_WEEKS}
+    elif skus:
+        touched.add(Family.COUNTS, count_weeks_of_skus(conn, skus))
+        touched.add(Family.ORDER_WEEKS, demand_weeks_of_skus(conn, skus))
+    return touched
 
 
 def _between(column: Any, start: int, end: int) -> ColumnElement[bool]:
@@ -199,12 +229,15 @@ def touched_between(conn: Connection, start: datetime, end: datetime) -> Touched
     if e <= s:
         return touched
     touched.order_events.append((s, e))  # orders placed, cancelled or shipped in between
-    counts = CycleCount.__table__
+    counts, orders, ships = CycleCount.__table__, Order.__table__, Shipment.__table__
     returns, events = Return.__table__, IntegrationEvent.__table__
     week_queries = (
         (Family.COUNTS, select(monday_day(counts.c.counted_at)).where(_between(counts.c.counted_at, s, e))),
         *((Family.RETURNS, select(monday_day(returns.c.received_at)).where(returns.c.received_at.is_not(None), _between(returns.c[c], s, e))) for c in ("received_at", "disposition_at", "refunded_at")),
         (Family.EVENTS, select(monday_day(events.c.occurred_at)).where(_between(events.c.occurred_at, s, e))),
+        *((Family.ORDER_WEEKS, select(monday_day(orders.c.placed_at)).where(_between(orders.c[c], s, e))) for c in ("placed_at", "cancelled_at")),
+        (Family.DISPOSITIONS, select(monday_day(returns.c.disposition_at)).where(_between(returns.c.disposition_at, s, e))),
+        (Family.ORDER_WEEKS, select(monday_day(orders.c.placed_at)).select_from(ships.join(orders, orders.c.order_id == ships.c.order_id)).where(_between(ships.c.shipped_at, s, e))),
     )  # fmt: skip
     for family, query in week_queries:
         touched.add(family, conn.execute(query.distinct()).scalars())
@@ -212,6 +245,8 @@ def touched_between(conn: Connection, start: datetime, end: datetime) -> Touched
     if _any(conn, _between(items.c.created_at, s, e), _between(items.c.approved_at, s, e)):
         touched.whole.add(Family.ITEMS)
         touched.stock = True
+        created = select(items.c.sku).where(_between(items.c.created_at, s, e))
+        touched.merge(weeks_of_skus(conn, set(conn.execute(created).scalars())))
     touched.stock = touched.stock or _any(conn, _between(StockLevel.__table__.c.as_of, s, e))
     return touched
 
@@ -274,6 +309,4 @@ def audited_changes(conn: Connection, after_id: int | None) -> Touched:
         if object_type == AUDITED_ITEM:
             touched.whole.add(Family.ITEMS)
             skus.add(str(object_id))
-    if skus:
-        touched.add(Family.COUNTS, count_weeks_of_skus(conn, skus))  # the ABC class may differ
-    return touched
+    return touched.merge(weeks_of_skus(conn, skus))  # the ABC class or created_at may differ

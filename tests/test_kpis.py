@@ -44,6 +44,10 @@ ISSUE_TARGETS = {
     "integration_failure_rate": ("<=", 0.01),
     "stock_discrepancies": ("=", 0),
     "unmapped_system_skus": ("=", 0),
+    # issue 12: dead stock (its value in money, none wanted), safety stock and bundles = 0
+    "dead_stock_units": ("<=", 0),
+    "safety_stock_shortfalls": ("=", 0),
+    "bundle_availability_breaches": ("=", 0),
 }
 # SPEC section 4's routing teams by domain.
 OWNERS = {
@@ -59,6 +63,9 @@ OWNERS = {
     "sku_quality_rate": "merchandising",
     "unmapped_system_skus": "merchandising",
     "integration_failure_rate": "systems / IT",
+    "dead_stock_units": "inventory control",  # warehouse stock
+    "safety_stock_shortfalls": "operations",  # order routing
+    "bundle_availability_breaches": "inventory control",  # warehouse stock
 }
 PASSWORD = "correct horse battery"
 
@@ -232,3 +239,50 @@ def test_kpis_command(
     assert list(tiles) == list(ISSUE_TARGETS)
     assert (tiles["split_order_rate"]["target"], tiles["split_order_rate"]["version"]) == (0.2, 2)
     assert {t["status"] for t in tiles.values()} == {"no_data"}
+
+
+def test_planning_tiles_read_their_declared_value(db_url: str, tmp_path: Path) -> None:
+    engine = get_engine(db_url)
+    base, t = utcnow(), iso_z
+    # OLD is active, 100 days old, never shipped: 20 book units × 12.50 = 250.00 of dead stock,
+    # which misses the "≤ 0" target by 250, within the 1,000 amber margin. S1 sells 56 units on
+    # shopify over the window with none available: 1 pair short; no bundles: 0 breaches.
+    load(
+        db_url,
+        tmp_path / "planning",
+        items=(
+            "sku,lifecycle_status,created_at,unit_cost",
+            [("OLD", "active", t(base - timedelta(days=100)), "12.50")],
+        ),
+        stock_levels=(
+            "as_of,system,location_id,system_sku,status,quantity",
+            [(t(base - timedelta(days=1)), "wms", "DC1", "OLD", "sellable", 20)],
+        ),
+        orders=("order_id,channel,placed_at", [("O1", "shopify", t(base - timedelta(days=2)))]),
+        order_lines=("order_id,line_id,sku,quantity", [("O1", "L1", "S1", 56)]),
+    )
+    now = utcnow().replace(microsecond=0)  # after the imports: the snapshot kept at now is read
+    with write_session(engine) as session:
+        refresh(session, now=now)
+    with reading(engine) as conn:
+        tiles = {tile.kpi.metric: tile for tile in kpi_tiles(conn, now)}
+    dead = tiles["dead_stock_units"]
+    assert (dead.kpi.label, dead.value, dead.status) == ("Dead stock value", 250.0, Rag.AMBER)
+    short = tiles["safety_stock_shortfalls"]
+    assert (short.value, short.status, short.target.owner_team) == (1, Rag.AMBER, "operations")
+    bundles = tiles["bundle_availability_breaches"]
+    assert (bundles.value, bundles.status) == (0, Rag.GREEN)
+
+
+def test_migrations_seed_every_default_target(engine: Engine) -> None:
+    with reading(engine) as conn:
+        stored = {row.metric: row for row in conn.execute(select(KpiTarget.__table__))}
+    assert set(stored) == set(DEFAULT_TARGETS)
+    for metric, default in DEFAULT_TARGETS.items():
+        row = stored[metric]
+        assert (row.comparator, row.target, row.amber_margin, row.owner_team) == (
+            default.comparator,
+            default.target,
+            default.amber_margin,
+            default.owner_team,
+        )

@@ -3,7 +3,9 @@
 A seeded scenario is imported in several steps through the real import (each refreshes the
 aggregates in its transaction), with rows that move orders between weeks, move a shipment to
 another order, cancel, ship, change ABC classes and barcodes, disposition returns, add stock
-snapshots and mappings, and with events dated after the import (they happen later). After every
+snapshots and mappings, retire items, change bundles and location channels, restock returns,
+and with events dated after the import (they happen later), including shipments and item
+creations that cross the 90-day line and orders that leave the 56-day window an hour later. After every
 step and at later instants the rows read from the aggregates must be exactly the rows computed
 from raw rows, and an incremental history must leave the same aggregates as a full rebuild.
 """
@@ -24,6 +26,8 @@ from sqlalchemy import Engine, insert, select, update
 from cli.main import main
 from core.db import get_engine, write_session
 from core.schema import (
+    BookUnit,
+    DemandDay,
     Item,
     MetricSnapshot,
     MetricWeek,
@@ -43,13 +47,17 @@ from metrics.families import SNAPSHOT_IDS
 from metrics.refresh import rebuild, refresh, refreshing
 from metrics.snapshots import history_rows, week_end_instants
 from metrics.window import window_rows
-from tests.test_metrics_common import load
+from tests.test_metrics_common import SPEC_31_METRIC_IDS, load
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 LOCATIONS = ["DC1", "DC2", "STORE1"]
 CHANNELS = ["shopify", "amazon", "pos"]
 CLASSES = {"A1": "A", "B1": "B", "C1": "C", "N1": "", "B2": "B"}
 BARCODES = ["4006381333931", "96385074", "12345", ""]
+OLD_SKUS = ["D1", "D2", "D3", "KIT"]  # created long ago: dead stock candidates, a bundle
+RECIPE = [("KIT", "A1", 1), ("KIT", "D1", 2)]
+RETURN_CHANNELS = ["shopify", "amazon", ""]
+DISPOSITIONS = ["restock", "refurbish", "write_off", ""]
 
 
 def iso(value: datetime | None) -> str:
@@ -71,6 +79,12 @@ class Scenario:
         self.returns: dict[str, tuple[Any, ...]] = {}
         self.events: dict[str, tuple[Any, ...]] = {}
         self.stock: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.bundles: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.locations = {
+            "DC1": ("DC1", "dc", ""),
+            "DC2": ("DC2", "3pl", "shopify"),
+            "STORE1": ("STORE1", "store", "pos"),
+        }
         self.moved: tuple[Any, ...] = ()
 
     def when(self, empty: float = 0.0) -> datetime | None:
@@ -78,12 +92,13 @@ class Scenario:
         rnd = self.rnd
         if rnd.random() < empty:
             return None
-        # after the import; crossing the 48 h and 7 day thresholds an hour or a day later
+        # after the import; crossing the 48 h, 7 day and 56 day thresholds an hour or a day later
         edges = [
             self.base + HOUR,
             self.base - 47 * HOUR,
             self.base - 7 * DAY + 3 * HOUR,
             self.base - DAY,
+            self.base - 56 * DAY + HOUR,
         ]
         if rnd.random() < 0.2:
             return rnd.choice(edges)
@@ -94,6 +109,13 @@ class Scenario:
         for sku, abc in CLASSES.items():
             self.item(sku, abc, self.rnd.choice(BARCODES), self.base - 20 * DAY)
         self.item("LATE-1", "A", "", self.base + 2 * HOUR)  # created after the first import
+        for sku in OLD_SKUS:  # 100 days old, and one that turns 90 days old in two hours
+            self.item(sku, "B", "", self.base - 100 * DAY)
+        self.item("TURNING", "C", "", self.base - 90 * DAY + 2 * HOUR)
+        for bundle, component, quantity in RECIPE:
+            self.bundles[(bundle, component)] = (bundle, component, quantity)
+        for i in range(6):  # old orders: shipments near the 90-day line
+            self.old_order(f"Q{i}")
         for i in range(40):
             self.order(f"O{i}")
         for i in range(30):
@@ -114,10 +136,23 @@ class Scenario:
             "acme",
             barcode,
             abc,
-            "active",
+            self.rnd.choice(["active", "active", "active", "draft", "retired"]),
             iso(created),
             iso(approved),
+            self.rnd.choice(["", "1.25", "10", "0.3333"]),
         )
+
+    def old_order(self, order_id: str) -> None:
+        """An order of an old SKU placed 95 days ago, shipped around the 90-day line."""
+        rnd = self.rnd
+        placed = self.base - 95 * DAY
+        self.orders[order_id] = (order_id, rnd.choice(CHANNELS), iso(placed), "")
+        sku = rnd.choice([*OLD_SKUS, "TURNING"])
+        self.lines[(order_id, "L0")] = (order_id, "L0", sku, 1, "DC1")
+        shipped = self.base - 90 * DAY + rnd.choice([-HOUR, HOUR, 2 * HOUR, 30 * HOUR])
+        self.shipments[(f"S{order_id}", "L0")] = (
+            f"S{order_id}", order_id, "L0", "DC1", iso(shipped), 1
+        )  # fmt: skip
 
     def order(self, order_id: str, placed: datetime | None = None) -> None:
         rnd = self.rnd
@@ -128,7 +163,7 @@ class Scenario:
             self.lines[(order_id, f"L{k}")] = (
                 order_id,
                 f"L{k}",
-                rnd.choice([*CLASSES, ""]),
+                rnd.choice([*CLASSES, "", "LATE-1", "D1", "TURNING"]),
                 rnd.randrange(0, 4),
                 rnd.choice([*LOCATIONS, ""]),
             )
@@ -161,13 +196,19 @@ class Scenario:
         disposition = None
         if received is not None and self.rnd.random() < 0.5:
             disposition = received + self.rnd.choice([HOUR, 30 * HOUR, 5 * DAY])
+        rnd = self.rnd
         self.returns[return_id] = (
             return_id,
-            1,
-            self.rnd.choice([*LOCATIONS, ""]),
+            rnd.randrange(1, 4),
+            rnd.choice([*LOCATIONS, "", "GONE"]),
             iso(received),
             iso(disposition),
             iso(self.when(0.4)),
+            rnd.choice(RETURN_CHANNELS),
+            rnd.choice(["O1", "O2", ""]),
+            rnd.choice(["new", "damaged", ""]),
+            rnd.choice(DISPOSITIONS),
+            iso(self.when(0.5)),
         )
 
     def event(self, event_id: str) -> None:
@@ -184,12 +225,12 @@ class Scenario:
 
     def snapshot(self, as_of: datetime) -> None:
         rnd = self.rnd
-        for _ in range(25):
+        for _ in range(45):
             key = (
                 iso(as_of),
                 rnd.choice(["wms", "wms", "shopify"]),
-                rnd.choice(["DC1", "STORE1"]),
-                rnd.choice([*CLASSES, "shop-1", "JUNK", "LATE-1"]),
+                rnd.choice(["DC1", "STORE1", "DC2"]),
+                rnd.choice([*CLASSES, "shop-1", "JUNK", "LATE-1", *OLD_SKUS, "TURNING"]),
                 rnd.choice(["sellable", "sellable", "reserved"]),
             )
             self.stock[key] = (*key, rnd.randrange(0, 6))
@@ -197,14 +238,16 @@ class Scenario:
     def tables(self, *names: str) -> dict[str, tuple[str, list[tuple[Any, ...]]]]:
         """The named entities as load() takes them."""
         every = {
-            "items": ("sku,name,category,brand,barcode,abc_class,lifecycle_status,created_at,approved_at", list(self.items.values())),
+            "locations": ("location_id,type,channel", list(self.locations.values())),
+            "items": ("sku,name,category,brand,barcode,abc_class,lifecycle_status,created_at,approved_at,unit_cost", list(self.items.values())),
+            "bundle_components": ("bundle_sku,component_sku,quantity", list(self.bundles.values())),
             "sku_mappings": ("system,system_sku,sku", [("shopify", "shop-1", "A1")]),
             "stock_levels": ("as_of,system,location_id,system_sku,status,quantity", list(self.stock.values())),
             "cycle_counts": ("count_id,counted_at,location_id,sku,system_qty,counted_qty", list(self.counts.values())),
             "orders": ("order_id,channel,placed_at,cancelled_at", list(self.orders.values())),
             "order_lines": ("order_id,line_id,sku,quantity,allocated_location_id", list(self.lines.values())),
             "shipments": ("shipment_id,order_id,line_id,location_id,shipped_at,quantity", list(self.shipments.values())),
-            "returns": ("return_id,quantity,receiving_location_id,received_at,disposition_at,refunded_at", list(self.returns.values())),
+            "returns": ("return_id,quantity,receiving_location_id,received_at,disposition_at,refunded_at,channel,order_id,condition,disposition,restocked_at", list(self.returns.values())),
             "integration_events": ("event_id,occurred_at,integration,status,error_type", list(self.events.values())),
         }  # fmt: skip
         return {name: every[name] for name in names}
@@ -236,6 +279,7 @@ class Scenario:
                     *row[:4],
                     iso(max(received, self.base) + 3 * HOUR),
                     iso(self.base - DAY),
+                    *row[6:],
                 )
         for i in range(30, 36):
             self.count(f"K{i}")
@@ -243,6 +287,16 @@ class Scenario:
             row = self.events[event_id]
             self.events[event_id] = (*row[:3], "failed", "stale_sync")
         self.snapshot(self.base + 2 * DAY)
+        row = list(self.items["D2"])  # retired now; a new SKU that lines name appears
+        row[6] = "retired"
+        self.items["D2"] = tuple(row)
+        self.item("NEW-1", "A", "", self.base - 2 * DAY)
+        self.lines[("O40", "L9")] = ("O40", "L9", "NEW-1", 2, "DC1")
+        self.bundles[("KIT", "D1")] = ("KIT", "D1", 3)
+        self.bundles[("KIT", "B1")] = ("KIT", "B1", 1)
+        self.locations["DC1"] = ("DC1", "dc", "amazon")
+        for return_id in list(self.returns)[8:12]:  # restocked now
+            self.returns[return_id] = (*self.returns[return_id][:10], iso(self.base - HOUR))
 
 
 @pytest.fixture
@@ -250,7 +304,7 @@ def scenario(db_url: str, tmp_path: Path) -> Iterator[Scenario]:
     """The scenario's first drop imported entity by entity."""
     built = Scenario(7, utcnow())
     built.build()
-    for name in ("items", "sku_mappings", "stock_levels", "cycle_counts", "orders", "order_lines", "shipments", "returns", "integration_events"):  # fmt: skip
+    for name in ("locations", "items", "bundle_components", "sku_mappings", "stock_levels", "cycle_counts", "orders", "order_lines", "shipments", "returns", "integration_events"):  # fmt: skip
         load(db_url, tmp_path / f"first-{name}", **built.tables(name))
         assert_current(get_engine(db_url))
     yield built
@@ -286,6 +340,8 @@ def stored_tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             ),
             "facts": sorted(tuple(r) for r in conn.execute(select(facts))),
             "open": sorted(tuple(r) for r in conn.execute(select(open_))),
+            "book": sorted(tuple(r) for r in conn.execute(select(BookUnit.__table__))),
+            "demand_days": sorted(tuple(r) for r in conn.execute(select(DemandDay.__table__))),
         }  # fmt: skip
 
 
@@ -297,11 +353,15 @@ def test_imports_keep_aggregates_equal_to_raw_rows(
     header = scenario.tables("shipments")["shipments"][0]
     load(db_url, tmp_path / "moved", shipments=(header, [scenario.moved]))  # alone in its file
     assert_current(engine)
-    for name in ("orders", "shipments", "order_lines", "items", "returns", "cycle_counts", "integration_events", "stock_levels"):  # fmt: skip
+    for name in ("orders", "shipments", "order_lines", "items", "returns", "cycle_counts", "integration_events", "stock_levels", "bundle_components", "locations"):  # fmt: skip
         load(db_url, tmp_path / f"change-{name}", **scenario.tables(name))
         assert_current(engine)
     incremental = stored_tables(engine)
     as_of = assert_current(engine)
+    with reading(engine) as conn:  # the scenario moves every number of SPEC section 3.1
+        planning = [r for r in compute_rows(conn, as_of) if r.metric in SPEC_31_METRIC_IDS]
+    for metric_id in SPEC_31_METRIC_IDS:
+        assert any(r.metric == metric_id and r.value for r in planning), metric_id
     with write_session(engine) as session:
         rebuild(session, now=as_of)
     assert stored_tables(engine) == incremental

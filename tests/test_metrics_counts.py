@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,7 @@ def counts_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("inventory_record_accuracy")
 def test_inventory_record_accuracy(counts_db: str) -> None:
     w2, w3, w4 = "2026-W02", "2026-W03", "2026-W04"
     assert rows_of(counts_db, IRA) == [
@@ -83,6 +85,7 @@ def test_inventory_record_accuracy(counts_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("unit_accuracy")
 def test_unit_accuracy(counts_db: str) -> None:
     w2, w3, w4 = "2026-W02", "2026-W03", "2026-W04"
     assert rows_of(counts_db, UA) == [
@@ -125,3 +128,41 @@ def test_weeks_combine_as_sums_not_averages(counts_db: str) -> None:
     # all: (0 + 5) / (2 + 9); class A: (0 + 1) / (1 + 2)
     assert combined[("all", None)] == (5 / 11, 11, 5)
     assert combined[("abc_class", "A")] == (1 / 3, 3, 1)
+
+
+@pytest.mark.hand_worked("inventory_record_accuracy")
+def test_an_item_created_after_as_of_is_unknown_to_accuracy(db_url: str, tmp_path: Path) -> None:
+    # READINGS item 0: the count of an item created after as_of takes tolerance 0 and key null.
+    load(
+        db_url,
+        tmp_path / "data",
+        items=(
+            "sku,abc_class,lifecycle_status,created_at",
+            [
+                ("B-LATE", "B", "active", "2026-01-21T09:30:01Z"),  # one second after as_of
+                ("B-NOW", "B", "active", "2026-01-21T09:30:00Z"),  # exactly at as_of: known
+            ],
+        ),
+        cycle_counts=(
+            COUNT_HEADER,
+            [
+                # 2 off 100 = exactly 2 %: accurate for a known B item, not for an unknown one
+                ("k1", "2026-01-20T08:00:00Z", "DC1", "B-LATE", 100, 102),
+                ("k2", "2026-01-20T09:00:00Z", "DC1", "B-NOW", 100, 102),
+            ],
+        ),
+    )
+    w4 = "2026-W04"
+    # all: k2 accurate, k1 not -> 1/2; B-LATE is unknown -> key null (0/1); B-NOW class B (1/1).
+    assert rows_of(db_url, IRA) == [
+        row(IRA, w4, "all", None, 1 / 2, 2, 1),
+        row(IRA, w4, "abc_class", None, 0.0, 1, 0),
+        row(IRA, w4, "abc_class", "B", 1.0, 1, 1),
+        row(IRA, w4, "location", "DC1", 1 / 2, 2, 1),
+    ]
+    # A second later B-LATE exists: both counts are B items within 2 % -> 2/2.
+    later = AS_OF + timedelta(seconds=1)
+    assert rows_of(db_url, IRA, as_of=later)[:2] == [
+        row(IRA, w4, "all", None, 1.0, 2, 2),
+        row(IRA, w4, "abc_class", "B", 1.0, 2, 2),
+    ]

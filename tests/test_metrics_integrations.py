@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from core.db import get_engine
 from metrics import records_behind
 from tests.test_metrics_common import AS_OF, load, row, rows_of
@@ -29,6 +31,7 @@ EVENTS = [
 ]
 
 
+@pytest.mark.hand_worked("integration_failure_rate", "integration_failures")
 def test_integration_metrics(db_url: str, tmp_path: Path) -> None:
     load(db_url, tmp_path / "data", integration_events=(HEADER, EVENTS))
     assert rows_of(db_url, RATE, FAILS) == [

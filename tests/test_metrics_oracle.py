@@ -19,7 +19,7 @@ import pytest
 
 from core.db import get_engine
 from metrics import compute_metrics, records_behind
-from tests.test_metrics_common import AS_OF, SPEC_METRIC_IDS, load, rows_of
+from tests.test_metrics_common import AS_OF, SPEC_31_METRIC_IDS, SPEC_METRIC_IDS, load, rows_of
 
 NOW = int(AS_OF.timestamp())
 HOUR, DAY = 3600, 86400
@@ -402,6 +402,18 @@ DRILL_SIZE: dict[str, Callable[[Row], int]] = {
     "integration_failures": lambda r: r["value"],
     "stock_discrepancies": lambda r: r["value"],
     "unmapped_system_skus": lambda r: r["value"],
+    "recovered_units": lambda r: r["n"],
+    "safety_stock_shortfalls": lambda r: r["value"],
+    "bundle_availability_breaches": lambda r: r["value"],
+    "returns_waiting": lambda r: r["value"],
+}
+# Rows whose value sums a column of the records behind them (units, not records).
+DRILL_SUM = {
+    "raw_demand_units": "quantity",
+    "fulfillable_demand_units": "quantity",
+    "recovered_units": "recovered",
+    "dead_stock_units": "units",
+    "stranded_units": "units",
 }
 
 
@@ -410,12 +422,15 @@ def test_every_row_drills_down_to_its_records(db_url: str, tmp_path: Path) -> No
     data.load(db_url, tmp_path / "data")
     engine = get_engine(db_url)
     rows = compute_metrics(engine, AS_OF)
-    assert {r["metric"] for r in rows} == set(SPEC_METRIC_IDS)
+    assert {r["metric"] for r in rows} == set(SPEC_METRIC_IDS + SPEC_31_METRIC_IDS)
     for r in rows:
         frame = records_behind(engine, r, AS_OF)
         if r["metric"] == "fill_rate":  # n and num are units, summed over the orders behind
             assert (int(frame["ordered"].sum()), int(frame["shipped"].sum())) == (r["n"], r["num"])
-        else:
+        if r["metric"] in DRILL_SUM:
+            column = DRILL_SUM[r["metric"]]
+            assert (int(frame[column].sum()) if len(frame) else 0) == r["value"], r
+        if r["metric"] in DRILL_SIZE:
             assert len(frame) == DRILL_SIZE[r["metric"]](r), r
         if r["metric"] == "stock_discrepancies":
             assert int(frame["overstated"].sum()) == r["num"]

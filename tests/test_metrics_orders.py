@@ -71,6 +71,7 @@ def orders_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("split_order_rate")
 def test_split_order_rate(orders_db: str) -> None:
     # Orders with >= 1 shipment by as_of: W02 O9 (S9, S10: split); W03 O1 (split), O2 (one id S3),
     # O3 (S4 only: S5 is after as_of), O4 (split, cancelled orders count), O11.
@@ -83,6 +84,7 @@ def test_split_order_rate(orders_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("multi_location_rate")
 def test_multi_location_rate(orders_db: str) -> None:
     # O1 (DC1, STORE1), O2 (DC1 and DC2 through its unknown line L9), O4 (DC2, DC1); O9 DC1 only.
     assert rows_of(orders_db, MULTI) == [
@@ -94,6 +96,7 @@ def test_multi_location_rate(orders_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("reroute_rate")
 def test_reroute_rate(orders_db: str) -> None:
     # Shipment rows with an allocated line: W02 S9, S10 (none rerouted);
     # W03 S1, S2*, S3/L1 (S3/L9 has no line), S6*, S7, S11*; O3 has no allocation.
@@ -106,6 +109,7 @@ def test_reroute_rate(orders_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("fill_rate")
 def test_fill_rate(orders_db: str) -> None:
     # Not cancelled by as_of (O4 and O10 are out; O5's cancellation is after as_of).
     # W03 ordered/shipped: O1 3/3, O2 3/1 (L9 does not count), O3 2/2 (3 capped at 2), O5 4/0,
@@ -122,6 +126,7 @@ def test_fill_rate(orders_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("stalled_orders")
 def test_stalled_orders(orders_db: str) -> None:
     # Placed <= 2026-01-19T09:30:00Z, not cancelled, short: O2, O5, O6 (exactly at the line), O11.
     # O7 is one second too recent; O10 cancelled exactly at as_of; O4 cancelled.

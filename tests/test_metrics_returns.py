@@ -56,6 +56,7 @@ def returns_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("return_lag_p50_hours", "return_lag_p90_hours")
 def test_return_lag_percentiles(returns_db: str) -> None:
     # W02 all, sorted: 6, 10, 24, 24, 48.5 (n 5): p50 k = ceil(2.5) = 3 -> 24; p90 k = ceil(4.5) = 5.
     # DC1: 10, 48.5 (n 2): p50 k = 1 -> 10; p90 k = ceil(1.8) = 2 -> 48.5.
@@ -79,6 +80,7 @@ def test_return_lag_percentiles(returns_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("open_returns", "black_hole_returns")
 def test_open_and_black_hole_returns(returns_db: str) -> None:
     # Open (received by as_of, no disposition by as_of): R7 R8 R9 (DC1), R10 R11 (STORE1), R15 (none).
     # Black holes (received <= Jan 14 09:30, refunded by as_of): R7, R8 (DC1), R15 (none);

@@ -46,6 +46,7 @@ def items_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("sku_quality_rate")
 def test_sku_quality_rate(items_db: str) -> None:
     # W02: only TEE-BLK-M passes of 4; W03: none of 4 passes; W04: EDGE-1 passes.
     assert rows_of(items_db, RATE) == [
@@ -60,6 +61,7 @@ def test_sku_quality_rate(items_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("sku_check_failures")
 def test_sku_check_failures_lists_all_five_checks_per_week(items_db: str) -> None:
     def week(
         label: str, n: int, approved: int, naming: int, required: int, unique: int, valid: int

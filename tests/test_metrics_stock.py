@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,7 @@ def stock_db(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.hand_worked("stock_discrepancies")
 def test_stock_discrepancies(stock_db: str) -> None:
     # Book at DC1 (wms): SKU-A 8, SKU-B 5, SKU-C 4.
     # shopify at DC1: SKU-A 10 vs 8 (over 2), SKU-B 0 vs 5, SKU-C 4 vs 4, SKU-D 2 vs 0 (over 2)
@@ -78,6 +80,7 @@ def test_stock_discrepancies(stock_db: str) -> None:
     ]
 
 
+@pytest.mark.hand_worked("unmapped_system_skus")
 def test_unmapped_system_skus(stock_db: str) -> None:
     # Distinct system SKUs of rows with as_of <= as_of, any status:
     # amazon SKU-A (1 seen, 0 unmapped); pos POS-XX (1, 1);
@@ -135,3 +138,35 @@ def test_book_system_per_location(
         row(DISC, None, "system", "shopify", 0, 1, 0),
         row(DISC, None, "system", "wms", 1, 1, 1),
     ]
+
+
+def test_discrepancy_records_carry_the_oversell_exposure(db_url: str, tmp_path: Path) -> None:
+    load(
+        db_url,
+        tmp_path / "data",
+        items=(
+            "sku,lifecycle_status,created_at,unit_cost",
+            [
+                ("SKU-A", "active", "2026-01-01T00:00:00Z", "3.25"),
+                ("SKU-B", "active", "2026-01-01T00:00:00Z", "7"),
+                ("SKU-D", "active", "2026-01-01T00:00:00Z", ""),
+            ],
+        ),
+        stock_levels=(
+            STOCK_HEADER,
+            [
+                (D20, "wms", "DC1", "SKU-A", "sellable", 8),
+                (D20, "wms", "DC1", "SKU-B", "sellable", 5),
+                (D20, "shopify", "DC1", "SKU-A", "sellable", 10),  # 2 over × 3.25 = 6.50
+                (D20, "shopify", "DC1", "SKU-B", "sellable", 1),  # under: 0 over × 7 = 0
+                (D20, "shopify", "DC1", "SKU-D", "sellable", 2),  # 2 over, no unit cost
+            ],
+        ),
+    )
+    frame = records_behind(get_engine(db_url), row(DISC, None, "system", "shopify", 3, 3, 4), AS_OF)
+    assert frame[["sku", "overstated", "oversell_exposure"]].values.tolist() == [
+        ["SKU-A", 2, Decimal("6.50")],
+        ["SKU-B", 0, Decimal("0")],
+        ["SKU-D", 2, None],
+    ]
+    assert rows_of(db_url, DISC)[0] == row(DISC, None, "all", None, 3, 3, 4)  # format unchanged

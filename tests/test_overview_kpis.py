@@ -20,7 +20,15 @@ from ui.auth import TOKEN_KEY
 from ui.kpi_views import STATUS_MARK, change_text, number_text, trend_weeks
 
 ADMIN = "demo.admin"  # a demo account
-FAMILIES = ["Accuracy", "Routing and fulfilment", "Returns", "SKU quality", "Integrations", "Stock"]
+FAMILIES = [
+    "Accuracy",
+    "Routing and fulfilment",
+    "Returns",
+    "SKU quality",
+    "Integrations",
+    "Stock",
+    "Planning",
+]
 
 
 @pytest.fixture
@@ -103,3 +111,5 @@ def test_display_texts() -> None:
     assert change_text(None, Unit.HOURS) is None
     assert change_text(0.0, Unit.COUNT) == "no change"
     assert change_text(-0.0004, Unit.SHARE) == "no change"  # -0.04 pp shows as -0.0: no change
+    assert number_text(30.815, Unit.MONEY) == "30.82"
+    assert change_text(-1250.5, Unit.MONEY) == "-1,250.50"

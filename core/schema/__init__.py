@@ -2,6 +2,8 @@
 
 from core.schema.accounts import AuditEntry, LoginAttempt, SignInSession, Team, User
 from core.schema.aggregates import (
+    BookUnit,
+    DemandDay,
     MetricSnapshot,
     MetricState,
     MetricWeek,
@@ -61,8 +63,10 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BookSystem",
+    "BookUnit",
     "BundleComponent",
     "CycleCount",
+    "DemandDay",
     "DigestRun",
     "ExceptionComment",
     "ExceptionRecord",

@@ -61,7 +61,7 @@ class MetricSnapshot(Base):
     key: Mapped[str | None]
     value: Mapped[float | None] = mapped_column(Float)
     n: Mapped[int] = mapped_column(BigInteger)
-    num: Mapped[int | None] = mapped_column(BigInteger)
+    num: Mapped[float | None] = mapped_column(Float)  # money or units short in section 3.1
     parts: Mapped[dict[str, Any]]
 
     __table_args__ = (Index(None, "as_of"), Index(None, "metric", "as_of"))
@@ -112,6 +112,27 @@ class OpenReturn(Base):
     location: Mapped[str | None]
     received_at: Mapped[datetime]
     refunded: Mapped[bool]  # refunded_at ≤ the state's as_of
+
+
+class BookUnit(Base):
+    """Book sellable units of a (location, sku) at the state's stock instant (any sign), the input
+    of dead, stranded and available stock; refreshed whenever stock, mappings or items change."""
+
+    __tablename__ = "metric_book_units"
+    location_id: Mapped[str] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(primary_key=True)
+    units: Mapped[int] = mapped_column(BigInteger)
+
+
+class DemandDay(Base):
+    """Units ordered d_k of a (channel, sku) in day k of the safety-stock window ending at the
+    state's as_of (orders not cancelled; k = 0 is the last 24 h); only non-zero days are kept."""
+
+    __tablename__ = "metric_demand_days"
+    channel: Mapped[str] = mapped_column(Word, primary_key=True)
+    sku: Mapped[str] = mapped_column(primary_key=True)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    units: Mapped[int] = mapped_column(BigInteger)
 
 
 # Timestamp columns a refresh looks up by range ("what happened since the last refresh").

@@ -94,7 +94,7 @@ class OrderLine(Provenance, Base):
     __tablename__ = "order_lines"
     order_id: Mapped[str] = mapped_column(primary_key=True)
     line_id: Mapped[str] = mapped_column(primary_key=True)
-    sku: Mapped[str | None]
+    sku: Mapped[str | None] = mapped_column(index=True)
     quantity: Mapped[int]
     allocated_location_id: Mapped[str | None]
 
