@@ -114,8 +114,6 @@ ITEM_TYPED_ATTRIBUTES: dict[str, Parser] = {"unit_cost": parse_decimal}
 
 def row_checks(entity: str, row: dict[str, Any]) -> str | None:
     """Cross-field rules of SPEC section 2; the reason a row is unreadable, or None."""
-    if entity == "bundle_components" and row.get("quantity") is not None and row["quantity"] < 1:
-        return "a bundle component's quantity must be 1 or more"
     if entity == "returns":
         received, disposed = row.get("received_at"), row.get("disposition_at")
         if received is not None and disposed is not None and received > disposed:
