@@ -19,10 +19,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from connectors.batch import PreparedFile, Progress
 from connectors.context import SourceContext
@@ -30,6 +29,7 @@ from connectors.errors import FileRefused
 from connectors.mapped import map_table
 from connectors.mapping_file import Mapping, Target, load_mapping
 from connectors.reading import read_text_table
+from core.engines import read_only_source, read_only_source_engine
 from core.settings import safe_url
 
 _READ_QUERY = re.compile(r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(select|with)\b", re.I | re.S)
@@ -61,8 +61,7 @@ def read_only_rows(url: str, query: str, name: str) -> tuple[list[str], list[tup
     engine = _read_only_engine(url, name)
     try:
         with engine.connect() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            read_only_source(conn)
             result = conn.exec_driver_sql(query)
             columns, rows = list(result.keys()), [tuple(r) for r in result.fetchall()]
             conn.rollback()
@@ -109,19 +108,10 @@ def _read_only_engine(url: str, name: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise FileRefused(name, "`url` is not a database URL") from None
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, poolclass=NullPool)
-    path = parsed.database
-    if not path or path == ":memory:" or not os.path.exists(path):
-        raise FileRefused(name, f"no SQLite database at {path!r}")
-    ro = URL.create("sqlite", database=f"file:{path}", query={"mode": "ro", "uri": "true"})
-    engine = create_engine(ro, poolclass=NullPool)
-    event.listen(engine, "connect", _query_only)
-    return engine
-
-
-def _query_only(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA query_only = ON")
+    try:
+        return read_only_source_engine(parsed)
+    except FileNotFoundError as missing:
+        raise FileRefused(name, str(missing)) from None
 
 
 def _csv_bytes(columns: list[str], rows: list[tuple[Any, ...]]) -> bytes:
