@@ -252,7 +252,7 @@ def writer(engine: Engine) -> Iterator[Engine]:
     key = _file_key(engine.url)
     held, wait = _WRITERS[key], _WRITER_WAIT[key]
     if not held.acquire(timeout=wait):
-        raise WriterBusy(f"another writer held the database for more than {wait:.0f} s")
+        raise WriterBusy(f"another writer held the database for more than {wait:g} s")
     try:
         yield engine
     finally:

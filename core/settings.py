@@ -43,7 +43,11 @@ class Settings(BaseSettings):
     max_upload_mb: int = 50
 
     admin_password: SecretStr | None = None
-    sqlite_busy_timeout_ms: int = 15_000
+    sqlite_busy_timeout_ms: int = 15_000  # also how long a DuckDB writer waits for the lock
+
+    spark_master: str = "local[*]"  # `--engine spark`: local mode, or a cluster's master URL
+    spark_shuffle_partitions: int = 8
+    spark_driver_memory: str = "4g"
 
     def domain_owners(self) -> dict[str, str]:
         """Default field ownership by domain (SPEC section 4): the system whose data wins."""

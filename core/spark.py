@@ -251,6 +251,10 @@ def spark_session(
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
     )
+    if (master or LOCAL_MASTER).startswith("local"):  # local mode talks to itself only
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     try:
