@@ -242,6 +242,9 @@ def spark_session(
         yield active
         return
     _check_java()
+    local = (master or LOCAL_MASTER).startswith("local")
+    if local:  # local mode talks to itself only (the JVM reads this before any setting)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
         SparkSession.builder.master(master or LOCAL_MASTER)
         .appName("invgov metrics")
@@ -251,7 +254,7 @@ def spark_session(
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
     )
-    if (master or LOCAL_MASTER).startswith("local"):  # local mode talks to itself only
+    if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
