@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 
 from cli.main import main
 from core.db import get_engine, write_session
+from core.maintenance import backup_sqlite
 from core.migrate import current_revision
 from core.parquet import canonical_tables, export_parquet
 from core.schema import MetricSnapshot
@@ -135,8 +136,7 @@ def test_refresh_on_spark_leaves_what_a_full_rebuild_leaves(
 
     Data(1).load(sqlite_url, tmp_path / "data")
     lake = lake_of(sqlite_url, tmp_path / "lake")
-    copy = tmp_path / "copy.db"
-    shutil.copy(Path(get_engine(sqlite_url).url.database or ""), copy)
+    copy = backup_sqlite(get_engine(sqlite_url), tmp_path / "copy.db")  # WAL included
     with write_session(get_engine(sqlite_url)) as session:
         rebuild(session, now=AS_OF)
     copy_engine = get_engine(f"sqlite:///{copy}")
