@@ -89,7 +89,7 @@ def _raw(column: Any) -> Any:
 def _batches(engine: Engine, table: Table) -> Iterator[list[tuple[Any, ...]]]:
     query = select(*(_raw(c) for c in table.columns)).order_by(*table.primary_key.columns)
     with engine.connect() as conn:
-        result = conn.execute(query)
+        result = conn.execution_options(stream_results=True).execute(query)
         while rows := result.fetchmany(BATCH_ROWS):
             yield [tuple(row) for row in rows]
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, where apt-get exists and they are missing:
 # postgresql (server binaries under /usr/lib/postgresql/<version>/bin, for scripts/test-postgres.sh)
-# and chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests).
+# chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests) and
+# openjdk-17-jre-headless (Java 17 for the Spark tests, which skip without it).
 # Without apt-get this does nothing and says so; the PostgreSQL tests then skip themselves.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium chromium-driver)
+PACKAGES=(postgresql chromium chromium-driver openjdk-17-jre-headless)
 
 say() { echo "apt-deps: $*"; }
 
@@ -45,6 +46,8 @@ if [[ ! -e "$policy" ]]; then
 fi
 
 apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+# Debian's JRE package fails to configure where slim images dropped the man page folders.
+"${sudo[@]}" mkdir -p /usr/share/man/man1
 say "installing ${missing[*]} (apt-get update first)"
 "${apt[@]}" update
 "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null

@@ -150,3 +150,22 @@ def test_init_import_detect_and_the_exceptions_page(
     assert not at.exception, [e.value for e in at.exception]
     flat = at.main.dataframe[-1].value
     assert len(flat) == len(found)
+
+
+def test_export_parquet_writes_every_entity_as_stored(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    jobs.import_paths([FIXTURES / "canonical"], "canonical")
+    assert main(["export", "parquet", str(tmp_path / "lake")]) == 0
+    # 3 locations, 3 items, 1 mapping, 3 orders, 4 lines, 2 returns (R-3 is quarantined)
+    assert capsys.readouterr().out == f"exported 16 rows of 11 entities to {tmp_path / 'lake'}\n"
+    orders = pq.read_table(tmp_path / "lake" / "orders").to_pylist()
+    o1 = next(o for o in orders if o["order_id"] == "O-1")
+    assert o1["placed_at"] == 1_768_039_200  # 2026-01-10T10:00:00Z in epoch seconds
+    items = {i["sku"]: i for i in pq.read_table(tmp_path / "lake" / "items").to_pylist()}
+    assert str(items["TEE-BLK-M"]["unit_cost"]) == "12.5000"  # decimal(14,4), exact
+    assert items["TEE-BLK-M"]["attributes"] == '{"color": "black"}'  # JSON text
+    empty = pq.read_table(tmp_path / "lake" / "shipments")
+    assert (empty.num_rows, "shipped_at" in empty.column_names) == (0, True)
