@@ -19,7 +19,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, Insert, Select, Table, cast, event, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Insert,
+    Integer,
+    Select,
+    Table,
+    cast,
+    event,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -188,6 +199,8 @@ def new_engine(url: str, *, busy_timeout_ms: int) -> Engine:
         _WRITER_WAIT[_file_key(engine_url)] = busy_timeout_ms / 1000
         engine = create_engine(url)
         _quote_duckdb_keywords(engine)
+        dialect = engine.dialect
+        dialect.statement_compiler = _integer_floordiv_compiler(dialect.statement_compiler)
         return engine
     engine = create_engine(url, connect_args={"check_same_thread": False})
     _configure_sqlite(engine, busy_timeout_ms)
@@ -355,6 +368,30 @@ INTEGER_DIVISION_SQL: dict[str, str] = {
 def integer_division(a: Any, b: Any) -> IntegerDivision:
     """a DIV b in SQL: an integer, truncated toward zero, on every engine."""
     return IntegerDivision(a, b)
+
+
+def floordiv_as_integer_division(compiler: Any, binary: Any, **kw: Any) -> str | None:
+    """`a // b` of two integer expressions as integer_division (None: not both integers).
+
+    A safety net for compilers whose own `//` is not an integer division (duckdb-engine renders
+    FLOOR(a / b), a float; PostgreSQL's `/` would be Spark's float division).
+    """
+    integers = all(side.type._type_affinity is Integer for side in (binary.left, binary.right))
+    return compiler.process(integer_division(binary.left, binary.right), **kw) if integers else None
+
+
+def _integer_floordiv_compiler(base: type) -> type:
+    """A subclass of a statement compiler whose `//` of integers is integer_division."""
+
+    def visit_floordiv_binary(self: Any, binary: Any, operator: Any, **kw: Any) -> str:
+        done = floordiv_as_integer_division(self, binary, **kw)
+        return (
+            done if done is not None else base.visit_floordiv_binary(self, binary, operator, **kw)
+        )
+
+    return type(
+        f"IntegerFloordiv{base.__name__}", (base,), {"visit_floordiv_binary": visit_floordiv_binary}
+    )
 
 
 @compiles(IntegerDivision)

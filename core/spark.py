@@ -22,10 +22,10 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.dialects import registry
-from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
 from sqlalchemy.pool import StaticPool
 
-from core.engines import EngineKind
+from core.engines import EngineKind, floordiv_as_integer_division
 from core.parquet import canonical_tables, spark_schema
 
 log = logging.getLogger(__name__)
@@ -172,10 +172,20 @@ class SparkDBAPIConnection:
         """The SparkSession outlives its connections."""
 
 
+class SparkCompiler(PGCompiler):
+    """PostgreSQL's compiler, but `//` of integers is Spark's integral DIV (core.engines)."""
+
+    def visit_floordiv_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        """a // b: integer division of integers, else PostgreSQL's form."""
+        done = floordiv_as_integer_division(self, binary, **kw)
+        return done if done is not None else super().visit_floordiv_binary(binary, operator, **kw)
+
+
 class SparkDialect(PGDialect):
     """Compiles like PostgreSQL under the name `spark`; its DBAPI transpiles to Spark SQL."""
 
     name = EngineKind.SPARK.value
+    statement_compiler = SparkCompiler
     driver = "pyspark"
     default_paramstyle = "named"
     supports_statement_cache = True

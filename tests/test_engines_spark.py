@@ -214,3 +214,21 @@ def test_the_demo_brand_is_identical_on_every_engine(
     assert len(rows["sqlite"]) > 500  # every family has rows (weeks × dims)
     for kind in ("postgresql", "duckdb", "spark"):
         assert rows[kind] == rows["sqlite"], kind
+
+
+def test_integer_division_on_spark_is_integral(tmp_path: Path, spark: Any) -> None:
+    from core.engines import integer_division
+    from core.spark import lake_connection
+    from metrics.sql import number
+
+    (tmp_path / "empty").mkdir()  # every entity absent: empty views
+    epoch = 1_768_987_800  # 2026-01-21T09:30:00Z; 20474 whole days since 1970-01-01
+    query = select(
+        integer_division(number(-7), number(2)),
+        number(7) // number(2),
+        number(epoch) // number(86_400),
+    )
+    with lake_connection(spark, tmp_path / "empty") as conn:
+        got = tuple(conn.execute(query).one())
+    assert got == (-3, 3, 20_474)
+    assert all(type(value) is int for value in got)  # Spark's `/` would give floats
