@@ -288,9 +288,14 @@ def serialise_detection(conn: Connection, key: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def row_locks(conn: Connection) -> bool:
+    """Whether reads can lock rows (SELECT … FOR UPDATE); elsewhere the writer lock serialises."""
+    return capabilities(conn).row_locks
+
+
 def lock_rows(conn: Connection, query: Select[Any]) -> Select[Any]:
     """The query locking the rows it reads where the engine can (others: the writer lock does)."""
-    return query.with_for_update() if capabilities(conn).row_locks else query
+    return query.with_for_update() if row_locks(conn) else query
 
 
 def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:

@@ -28,6 +28,7 @@ REFUSAL = f"the database URL names a mysql database; invgov runs on {SUPPORTED}"
 # Names only core/engines.py may use: asking which engine runs, or one engine's own SQL forms.
 DIALECT_BRANCHES = re.compile(
     r"dialect\.name|is_sqlite|get_backend_name|postgresql\.insert|sqlite\.insert|pg_advisory"
+    r"|with_for_update=True|\.with_for_update\("
 )
 
 
