@@ -14,7 +14,7 @@ RUNTIME_STAMP := $(VENV)/.requirements.stamp
 TEST_STAMP := $(VENV)/.requirements-test.stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench clean
+.PHONY: help install run worker test lint bench clean
 
 ## help: list the targets
 help:
@@ -27,7 +27,13 @@ install: $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py init
 	$(BIN)/python manage.py demo --if-empty
+	@echo "run: the weekly cadence (drop folders, detection, digests, review) runs in the worker: 'make worker' in another terminal"
 	exec $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+## worker: run the schedule beside `make run` (drop folders, detection, digests, review); stop with Ctrl-C
+worker: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py init
+	exec $(BIN)/python manage.py worker
 
 ## test: install (with test tools and system packages), lint, run the whole suite on every core (PYTEST_ARGS=..., PYTEST_WORKERS=N)
 test: lint

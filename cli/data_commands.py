@@ -24,7 +24,8 @@ from governance.permissions import Action, actor_by_name, authorize
 # People, the audit trail and the steward-edited settings outlive a data reset; demo accounts go
 # with the demo data.
 ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log",
-                  "kpi_targets", "routing", "field_ownership", "severity_sla")  # fmt: skip
+                  "kpi_targets", "routing", "field_ownership", "severity_sla",
+                  "watch_folders", "founder_recipients", "alert_outbox")  # fmt: skip
 
 
 def register(commands: Any) -> None:

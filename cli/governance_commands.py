@@ -15,6 +15,7 @@ from cli.governance_support import actor_argument, print_json, reading, unit_of_
 from core.db import get_engine, read_session
 from core.timeutil import parse_iso
 from governance import assignment, lifecycle, queue
+from governance.alerts import alert_after_detection
 from governance.detection import detect
 from governance.errors import GovernanceError
 from governance.exception_store import load, public
@@ -94,6 +95,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
         report = detect(get_engine(), as_of=args.as_of, actor=actor)
     except GovernanceError as exc:
         raise CommandError(str(exc)) from exc
+    if args.as_of is None:  # alerts speak of now, not of a past instant
+        alert_after_detection(get_engine())
     if args.json:
         print_json(report.as_dict())
         return 0

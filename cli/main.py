@@ -9,7 +9,14 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError
 
-from cli import data_commands, engine_commands, governance_commands, metric_commands, user_commands
+from cli import (
+    cadence_commands,
+    data_commands,
+    engine_commands,
+    governance_commands,
+    metric_commands,
+    user_commands,
+)
 from core.migrate import current_revision, head_revision
 from core.settings import get_settings, safe_url
 
@@ -19,6 +26,7 @@ REGISTRARS = [
     user_commands.register,
     metric_commands.register,
     governance_commands.register,
+    cadence_commands.register,
     engine_commands.register,
 ]
 

@@ -38,7 +38,7 @@ def register(commands: Any) -> None:
     p.add_argument("name")
     p.add_argument("--role", required=True, help=" | ".join(ROLE_NAMES))
     p.add_argument("--team", help="the team (owners need one; created if new)")
-    p.add_argument("--email", help="email for single sign-on")
+    p.add_argument("--email", help="email for the weekly digest and single sign-on")
     p.add_argument("--user", help="the admin who adds it (not needed for the very first account)")
     p.set_defaults(handler=cmd_add)
 
@@ -63,6 +63,12 @@ def register(commands: Any) -> None:
     p.add_argument("team")
     _actor_argument(p)
     p.set_defaults(handler=cmd_team)
+
+    p = sub.add_parser("email", help="set an account's email (empty string: none)")
+    p.add_argument("name")
+    p.add_argument("email")
+    _actor_argument(p)
+    p.set_defaults(handler=cmd_email)
 
     p = sub.add_parser("list", help="list the accounts")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -153,6 +159,16 @@ def cmd_team(args: argparse.Namespace) -> int:
         actor = actor_by_name(session, args.user)
         user = accounts.change_team(session=session, actor=actor, name=args.name, team=args.team)
     print(f"team set: {_describe(user)}")
+    return 0
+
+
+def cmd_email(args: argparse.Namespace) -> int:
+    """Set or clear an account's email."""
+    with _unit_of_work() as session:
+        actor = actor_by_name(session, args.user)
+        user = accounts.change_email(session=session, actor=actor, name=args.name,
+                                     email=args.email)  # fmt: skip
+    print(f"email of {user.name} set to {args.email.strip().lower() or 'none'}")
     return 0
 
 

@@ -48,16 +48,18 @@ def parse_decimal(raw: str) -> Decimal:
 
 
 def parse_timestamp(raw: str) -> datetime:
-    """An ISO 8601 timestamp; no offset means UTC."""
+    """An ISO 8601 timestamp; no offset means UTC; a fraction of a second is truncated (as stored),
+    so cross-field checks compare the very instants that are kept."""
     try:
-        return parse_iso(raw)
+        return parse_iso(raw).replace(microsecond=0)
     except ValueError:
         raise RowError(f"not an ISO 8601 timestamp: {raw.strip()!r}") from None
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Words matched case-insensitively and stored as declared; `closed` refuses any other word."""
+    """Words matched case-insensitively and stored as declared; `closed` refuses any other word,
+    an open vocabulary stores it in lower case (so `Faire` and `faire` are one channel)."""
 
     words: tuple[str, ...]
     closed: bool = True
@@ -69,4 +71,4 @@ class Vocabulary:
                 return word
         if self.closed:
             raise RowError(f"{value!r} is not one of {', '.join(self.words)}")
-        return value
+        return value.lower()

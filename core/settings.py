@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'invgov.db'}"
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class Settings(BaseSettings):
@@ -48,6 +50,31 @@ class Settings(BaseSettings):
     spark_master: str = "local[*]"  # `--engine spark`: local mode, or a cluster's master URL
     spark_shuffle_partitions: int = 8
     spark_driver_memory: str = "4g"
+
+    # The weekly cadence (drop folders, worker, digests, alerts): README "The weekly cadence".
+    base_url: str = "http://localhost:8501"
+    currency: str = "USD"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_from: str | None = None
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 10.0
+    alert_webhook_url: SecretStr | None = None
+    alert_timeout_seconds: float = 3.0
+    alert_retries: int = 3
+    watch_poll_seconds: float = 120.0
+    watch_settle_seconds: float = 5.0
+    worker_detect_seconds: float = 3600.0
+    worker_check_seconds: float = 300.0
+    worker_lease_seconds: int = 1800
+    worker_user: str = "admin"
+    schedule_timezone: str = "UTC"
+    digest_weekday: Weekday = "mon"
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    review_weekday: Weekday = "mon"
+    review_hour: int = Field(default=9, ge=0, le=23)
 
     def domain_owners(self) -> dict[str, str]:
         """Default field ownership by domain (SPEC section 4): the system whose data wins."""

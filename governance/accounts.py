@@ -21,6 +21,7 @@ from governance.demo_accounts import DEMO_ACCOUNTS, create_demo_accounts, remove
 from governance.directory import (
     UserEvent,
     actor_of,
+    clean_email,
     ensure_team,
     find_user,
     has_accounts,
@@ -40,6 +41,7 @@ __all__ = [
     "FIRST_ADMIN_NAME",
     "add_user",
     "authenticate",
+    "change_email",
     "change_own_password",
     "change_role",
     "change_team",
@@ -129,6 +131,22 @@ def change_team(*, session: Session, actor: Actor, name: str, team: str | None) 
             old=old_name,
             new=new_team.name if new_team else None,
         )
+    return actor_of(session, user)
+
+
+def change_email(*, session: Session, actor: Actor, name: str, email: str | None) -> Actor:
+    """Set or clear an account's email (digests go to it; single sign-on matches it)."""
+    me = authorize(session, actor, Action.MANAGE_USERS)
+    user = require_user(session, name)
+    new = clean_email(email)
+    if new is None and user.password_hash is None:
+        raise GovernanceError(f"{user.name} signs in by email only: give them a password first")
+    if new is not None and new != user.email:
+        taken = session.scalars(select(User).where(User.email == new, User.id != user.id)).first()
+        if taken is not None:
+            raise GovernanceError(f"another user already has the email {new!r}")
+    if new != user.email:
+        _set(session, user, "email", new, by=me, action=UserEvent.EMAIL)
     return actor_of(session, user)
 
 

@@ -23,11 +23,14 @@ from governance.directory import (
     insert_user,
     team_name_of,
 )
+from governance.founders import ensure_demo_founder
 from governance.passwords import hash_password, verify_password
 from governance.permissions import Role
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "invgov-demo"
+DEMO_EMAIL_DOMAIN = "example.com"
+DEMO_FOUNDER = "demo.admin"  # the demo brand's founder-digest recipient
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class DemoAccount:
     name: str
     role: Role
     team: str | None
+
+    @property
+    def email(self) -> str:
+        """The demo account's example address (example.com never delivers mail)."""
+        return f"{self.name}@{DEMO_EMAIL_DOMAIN}"
 
 
 DEMO_ACCOUNTS = (
@@ -68,6 +76,7 @@ def create_demo_accounts(session: Session) -> list[tuple[str, str, str | None, s
                 role=account.role,
                 team=account.team,
                 password=DEMO_PASSWORD,
+                email=account.email,
                 is_demo=True,
             )
         elif not user.is_demo:
@@ -76,6 +85,8 @@ def create_demo_accounts(session: Session) -> list[tuple[str, str, str | None, s
         else:
             _restore(session, user, account)
         ready.append((account.name, account.role.value, account.team, DEMO_PASSWORD))
+    if any(name == DEMO_FOUNDER for name, *_ in ready):
+        ensure_demo_founder(session, DEMO_FOUNDER)
     return ready
 
 
@@ -107,8 +118,9 @@ def _restore(session: Session, user: User, account: DemoAccount) -> None:
             wanted_team.name if wanted_team else None,
         ),
         "disabled": (UserEvent.ENABLE, user.disabled, False),
+        "email": (UserEvent.EMAIL, user.email, account.email),
     }
-    user.role, user.disabled = account.role.value, False
+    user.role, user.disabled, user.email = account.role.value, False, account.email
     user.team_id = wanted_team.id if wanted_team else None
     for field, (event, old, new) in changes.items():
         if old != new:

@@ -28,6 +28,7 @@ DEFAULT_TEAMS = (
     "systems / IT",
     "finance",
 )
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,63}$")
 RESERVED_NAMES = frozenset({"system"})  # the audit actor of bootstrap writes
 TEAM_NAME_MAX = 255
@@ -45,6 +46,7 @@ class UserEvent(StrEnum):
     PASSWORD_CHANGE = "user.password_change"
     REMOVE = "user.remove"
     TEAM_ADD = "team.add"
+    EMAIL = "user.email"
 
 
 def normalize_name(raw: str) -> str:
@@ -62,6 +64,16 @@ def valid_name(raw: str) -> str:
     if name in RESERVED_NAMES:
         raise GovernanceError(f"user name {name!r} is reserved")
     return name
+
+
+def clean_email(raw: str | None) -> str | None:
+    """An email as stored (trimmed, lower-case), None when empty; GovernanceError when malformed."""
+    text = (raw or "").strip().lower()
+    if not text:
+        return None
+    if len(text) > 255 or not EMAIL_PATTERN.match(text):
+        raise GovernanceError(f"{raw.strip()!r} is not an email address (name@domain)")  # type: ignore[union-attr]
+    return text
 
 
 def parse_role(raw: str | Role) -> Role:
@@ -143,7 +155,7 @@ def insert_user(
 ) -> User:
     """Create a user (validated, password hashed) and audit it; owners need a team, created if new."""
     user_name, user_role = valid_name(name), parse_role(role)
-    email = email.strip().lower() if email and email.strip() else None
+    email = clean_email(email)
     _refuse_unfit_user(session, user_name, user_role, team, password, email)
     password_hash = None if password is None else hash_password(password)
     team_row = ensure_team(session, team, by=by) if (team or "").strip() else None

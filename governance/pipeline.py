@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from governance.alerts import alert_after_detection
 from governance.detection import detect
 from governance.errors import GovernanceError
 
@@ -34,6 +35,8 @@ def _run(engine: Engine, run_ids: list[int | None], actor: str | None) -> None:
         detect(engine, trigger=_trigger(run_ids, actor))
     except (GovernanceError, SQLAlchemyError):
         log.exception("exception detection after import failed; run `manage.py detect` again")
+        return
+    alert_after_detection(engine)  # after the commit; never raises, keeps what it cannot send
 
 
 def after_import(engine: Engine, *, run_id: int | None, actor: str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import admin_views, frame
+from ui import admin_digest, admin_views, frame
 from ui.auth import require
 
 actor = require("admin")
@@ -24,5 +24,7 @@ with people:
     admin_views.add_user_form(actor)
     st.subheader("Change a user")
     admin_views.change_user_form(actor, sorted(table["name"]) if "name" in table else [])
+    st.subheader("Founder digest")
+    admin_digest.founders_panel(actor, sorted(table["name"]) if "name" in table else [])
 with audit:
     admin_views.audit_log_view(actor)

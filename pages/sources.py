@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from governance.permissions import Action, may_ever
-from ui import frame, sources_upload, sources_views
+from ui import frame, sources_folders, sources_upload, sources_views
 from ui.auth import require
 
 actor = require("sources")
@@ -22,6 +22,8 @@ else:
         "each source is.",
         icon=":material/info:",
     )
+st.subheader("Drop folders")
+sources_folders.folders_panel(actor, may_ever(actor, Action.IMPORT_FILES))
 st.subheader("Freshness per source")
 sources_views.freshness_panel(ctx)
 st.subheader("Import history")

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, where apt-get exists and they are missing:
 # postgresql (server binaries under /usr/lib/postgresql/<version>/bin, for scripts/test-postgres.sh)
-# chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests) and
+# chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests), Pango
+# (libpango-1.0-0, libpangoft2-1.0-0) which WeasyPrint needs to render the founder one-pager, and
 # openjdk-17-jre-headless (Java 17 for the Spark tests, which skip without it).
 # Without apt-get this does nothing and says so; the PostgreSQL tests then skip themselves.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium chromium-driver openjdk-17-jre-headless)
+PACKAGES=(postgresql chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 openjdk-17-jre-headless)
 
 say() { echo "apt-deps: $*"; }
 

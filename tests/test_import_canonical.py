@@ -8,7 +8,15 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 import jobs
-from core.schema import HeldItemChange, Item, ItemChange, Order, QuarantinedRow, SkuMapping
+from core.schema import (
+    HeldItemChange,
+    Item,
+    ItemChange,
+    Order,
+    QuarantinedRow,
+    Return,
+    SkuMapping,
+)
 from core.status import entity_counts
 from tests.conftest import FIXTURES
 
@@ -247,3 +255,22 @@ def test_missing_key_required_and_vocabulary_errors_are_quarantined(
         5: "missing required field location_id",
         7: "5 fields where the header has 6",
     }
+
+
+def test_fractions_are_truncated_before_the_returns_check_and_open_words_lower_cased(
+    engine: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "returns.csv").write_text(
+        "return_id,quantity,channel,received_at,disposition_at\n"
+        # received 0.999 s after the disposition's whole second: both are kept as 10:00:00,
+        # so the return is not received after its disposition (a lag of 0 h)
+        "R-SAME,1,Faire,2026-01-05T10:00:00.999Z,2026-01-05T10:00:00Z\n"
+        "R-LATE,1,FAIRE,2026-01-05T10:00:01Z,2026-01-05T10:00:00.5Z\n"
+    )
+    report = jobs.import_file(tmp_path / "returns.csv", "canonical")
+    assert (report.inserted, report.quarantined) == (1, 1)
+    [kept] = _rows(engine, Return)
+    assert (kept.return_id, kept.channel) == ("R-SAME", "faire")
+    assert kept.received_at == kept.disposition_at
+    [bad] = _rows(engine, QuarantinedRow)
+    assert bad.line_number == 3

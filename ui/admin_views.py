@@ -64,10 +64,12 @@ def add_user_form(actor: Actor) -> None:
         role = middle.selectbox("Role", ROLES)
         team = right.text_input("Team (owners need one; created if new)")
         password = st.text_input("Initial password (10+ characters)", type="password")
+        email = st.text_input("Email (weekly digests, single sign-on)")
         submitted = st.form_submit_button("Add user", type="primary")
     if submitted:
         run_change(f"Added {name}.", accounts.add_user, actor=actor, name=name, role=role,
-                   team=team.strip() or None, password=password)  # fmt: skip
+                   team=team.strip() or None, password=password,
+                   email=email.strip() or None)  # fmt: skip
 
 
 CHANGES: dict[str, str] = {
@@ -76,6 +78,7 @@ CHANGES: dict[str, str] = {
     "Disable": "disable",
     "Enable": "enable",
     "Reset password": "password",
+    "Change email": "email",
 }
 
 
@@ -88,6 +91,7 @@ def change_user_form(actor: Actor, names: list[str]) -> None:
         role = st.selectbox("New role", ROLES)
         team = st.text_input("New team (empty: none)")
         password = st.text_input("New password", type="password")
+        email = st.text_input("New email (empty: none)")
         submitted = st.form_submit_button("Apply")
     if not submitted or not name:
         return
@@ -98,6 +102,7 @@ def change_user_form(actor: Actor, names: list[str]) -> None:
         "disable": (accounts.disable_user, {}),
         "enable": (accounts.enable_user, {}),
         "password": (accounts.reset_password, {"password": password}),
+        "email": (accounts.change_email, {"email": email}),
     }
     change, extra = calls[kind]
     run_change(f"{what}: {name} done.", change, actor=actor, name=name, **extra)

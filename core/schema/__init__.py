@@ -10,6 +10,15 @@ from core.schema.aggregates import (
     ScopeKey,
 )
 from core.schema.base import Base
+from core.schema.cadence import (
+    AlertMark,
+    AlertOutbox,
+    DigestRun,
+    FounderRecipient,
+    WatchFile,
+    WatchFolder,
+    WorkerLease,
+)
 from core.schema.canonical import (
     CANONICAL_TABLES,
     BundleComponent,
@@ -40,13 +49,17 @@ from core.schema.mapping import SkuSuggestion, SystemRecord
 
 __all__ = [
     "CANONICAL_TABLES",
+    "AlertMark",
+    "AlertOutbox",
     "AuditEntry",
     "Base",
     "BundleComponent",
     "CycleCount",
+    "DigestRun",
     "ExceptionComment",
     "ExceptionRecord",
     "FieldOwnership",
+    "FounderRecipient",
     "HeldItemChange",
     "ImportRun",
     "IntegrationEvent",
@@ -77,4 +90,7 @@ __all__ = [
     "SystemRecord",
     "Team",
     "User",
+    "WatchFile",
+    "WatchFolder",
+    "WorkerLease",
 ]
