@@ -68,7 +68,7 @@ class WriterLock(StrEnum):
 
 
 class DetectionLock(StrEnum):
-    """How two detection runs are kept from reconciling the same exceptions at once."""
+    """How two detection runs (or alert deliveries) are kept from writing the same rows at once."""
 
     WRITER = "writer"  # the writer lock already serialises them
     ADVISORY = "advisory"  # PostgreSQL: pg_advisory_xact_lock(key) for the transaction
@@ -282,8 +282,9 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
             yield chosen
 
 
-def serialise_detection(conn: Connection, key: int) -> None:
-    """Wait until no other detection writes (inside the caller's write transaction)."""
+def serialise(conn: Connection, key: int) -> None:
+    """Wait until no other transaction serialised on `key` writes (detection, alert delivery),
+    inside the caller's write transaction: the writer lock, or PostgreSQL's advisory lock."""
     if capabilities(conn).detection_lock is DetectionLock.ADVISORY:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from core.db import read_session, write_session
-from core.engines import serialise_detection
+from core.engines import serialise
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
 from governance.ownership import field_owners
@@ -79,7 +79,7 @@ def find_all(
 
 def _serialize(session: Session) -> None:
     """Let one detection write at a time (the engine's writer lock, or an advisory lock)."""
-    serialise_detection(session.connection(), DETECTION_LOCK)
+    serialise(session.connection(), DETECTION_LOCK)
 
 
 def _apply(
