@@ -38,7 +38,7 @@ worker: $(RUNTIME_STAMP)
 ## test: install (with test tools and system packages), lint, run the whole suite on every core (PYTEST_ARGS=..., PYTEST_WORKERS=N)
 test: lint
 	bash scripts/apt-deps.sh
-	bash scripts/test-postgres.sh $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	bash scripts/test-postgres.sh $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff check and ruff format --check
 lint: $(TEST_STAMP)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from cli import (
     cadence_commands,
     data_commands,
+    engine_commands,
     governance_commands,
     metric_commands,
     migration_commands,
@@ -33,6 +34,7 @@ REGISTRARS = [
     governance_commands.register,
     cadence_commands.register,
     migration_commands.register,
+    engine_commands.register,
 ]
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cli import CommandError, bench
+from cli.engine_commands import add_engine_options, spark_refresh, spark_rows, wants_spark
 from core.db import get_engine, write_session
 from core.timeutil import iso_z, parse_iso, utcnow, week_label
 from governance import labels
@@ -36,6 +37,7 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--as-of", type=parse_iso, default=None, help="evaluate at this instant (ISO 8601)"
     )
+    add_engine_options(p)
     p.set_defaults(handler=cmd_metrics)
     sub = p.add_subparsers(dest="metrics_command", metavar="ACTION")
     r = sub.add_parser("refresh", help="bring the precomputed aggregates up to now")
@@ -48,6 +50,7 @@ def register(commands: Any) -> None:
         help="also keep snapshot rows computed at the end of each of the last N complete weeks",
     )
     r.add_argument("--json", action="store_true", help="what was recomputed, as JSON")
+    add_engine_options(r)
     r.set_defaults(handler=cmd_refresh)
     _register_kpis(commands)
     bench.register(commands)
@@ -71,13 +74,13 @@ def _register_kpis(commands: Any) -> None:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Print the metric rows at as_of (default now, to the second)."""
-    engine = get_engine()
-    if args.as_of is None:
-        as_of = utcnow()
-        rows, _source = rows_now(engine, as_of)
+    as_of = utcnow() if args.as_of is None else args.as_of.replace(microsecond=0)
+    if wants_spark(args):  # computed from the Parquet export's raw rows
+        rows = spark_rows(args, as_of)
+    elif args.as_of is None:
+        rows, _source = rows_now(get_engine(), as_of)
     else:
-        as_of = args.as_of.replace(microsecond=0)
-        rows, _source = rows_at(engine, as_of)
+        rows, _source = rows_at(get_engine(), as_of)
     if args.json:
         print(json.dumps({"as_of": iso_z(as_of), "metrics": rows}, indent=2))
         return 0
@@ -91,9 +94,14 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.backfill_weeks < 0:
         raise CommandError("--backfill-weeks must be 0 or more")
     now = utcnow()
-    with write_session(get_engine()) as session:
-        report = (rebuild if args.full else refresh)(session, now=now)
-        kept = backfill(session, now=now, weeks=args.backfill_weeks)
+    if wants_spark(args):
+        if args.backfill_weeks:
+            raise CommandError("--backfill-weeks reads the app database; run it without --engine")
+        report, kept = spark_refresh(args, now), 0
+    else:
+        with write_session(get_engine()) as session:
+            report = (rebuild if args.full else refresh)(session, now=now)
+            kept = backfill(session, now=now, weeks=args.backfill_weeks)
     document = {**report.as_dict(), "backfilled_snapshot_rows": kept}
     if args.json:
         print(json.dumps(document, indent=2))

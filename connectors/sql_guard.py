@@ -19,6 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from connectors.errors import FileRefused
+from core.engines import backend_name
 
 DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mssql": "tsql"}
 READ_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except)
@@ -93,9 +94,9 @@ def _what(statement: exp.Expression) -> str:
 
 def same_database(source: URL, own: URL) -> bool:
     """Whether a source URL names invgov's own database (same file, or same server and database)."""
-    if source.get_backend_name() != own.get_backend_name():
+    if backend_name(source) != backend_name(own):
         return False
-    if source.get_backend_name() == "sqlite":
+    if backend_name(source) == "sqlite":
         return _same_file(source.database, own.database)
     return (
         _host(source.host) == _host(own.host)

@@ -39,6 +39,7 @@ from connectors.mapped import MAPPING_LIMIT_MB, map_table
 from connectors.mapping_file import Mapping, Target, load_mapping
 from connectors.reading import read_file, read_text_table
 from connectors.sql_guard import check_read_query, same_database
+from core.engines import backend_name
 from core.settings import get_settings
 
 FETCH_CHUNK = 10_000
@@ -52,7 +53,7 @@ def prepare_sql(
     """Run the mapping's query read-only and validate its rows as canonical rows."""
     mapping = _mapping(data, file_name, ctx)
     url = _source_url(_url(mapping, file_name), file_name)
-    query = check_read_query(mapping.query or "", url.get_backend_name(), file_name)
+    query = check_read_query(mapping.query or "", backend_name(url), file_name)
     columns, rows = read_only_rows(url, query, file_name)
     table = read_text_table(_csv_bytes(columns, rows), file_name, delimiter=",")
     mapping = replace(
@@ -72,7 +73,7 @@ def read_only_rows(url: URL, query: str, name: str) -> Rows:
     """Column names and rows of one checked SELECT, run so that it cannot write (bounded in rows and time)."""
     settings = get_settings()
     limits = (settings.max_import_rows, settings.sql_timeout_s)
-    if url.get_backend_name() == "sqlite":
+    if backend_name(url) == "sqlite":
         return _sqlite_rows(url, query, name, *limits)
     return _postgres_rows(url, query, name, *limits)
 
@@ -85,10 +86,10 @@ def _source_url(text: str, name: str) -> URL:
         raise FileRefused(
             name, "`url` is not a database URL (e.g. postgresql://user@host/db)"
         ) from None
-    if url.get_backend_name() not in SUPPORTED:
+    if backend_name(url) not in SUPPORTED:
         raise FileRefused(
             name,
-            f"the sql source reads PostgreSQL and SQLite databases, not {url.get_backend_name()}",
+            f"the sql source reads PostgreSQL and SQLite databases, not {backend_name(url)}",
         )
     if same_database(url, make_url(get_settings().database_url)):
         raise FileRefused(

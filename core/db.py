@@ -15,20 +15,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from core import engines
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
-WRITE_OPTION = "invgov_write"
 BEGAN = "invgov_write_began"
 # (attempt, retries, seconds waited so far): called each time a writer has to wait again.
 WaitNotice = Callable[[int, int, float], None]
@@ -64,46 +62,12 @@ class LockHolds:
 _watchers: list[LockHolds] = []
 
 
-def is_sqlite(engine_or_url: Engine | str) -> bool:
-    """Whether an engine or URL is SQLite."""
-    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
-    return url.get_backend_name() == "sqlite"
-
-
 def make_engine(url: str) -> Engine:
-    """A new engine for a URL; SQLite gets WAL, a busy timeout and explicit BEGIN control."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        # Server-side prepared statements re-plan long IN lists per row on PostgreSQL; skip them.
-        extra = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
-        return create_engine(url, pool_pre_ping=True, connect_args=extra)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
-    _configure_sqlite(engine)
-    return engine
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    busy_ms = get_settings().sqlite_busy_timeout_ms
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see the begin hook).
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # Writers take the lock up front: a deferred read-then-write can fail with SQLITE_BUSY in WAL.
-        if conn.get_execution_options().get(WRITE_OPTION, False):
-            _begin_immediate(conn)
-        else:
-            conn.exec_driver_sql("BEGIN")
+    """A new engine for a URL of a supported database (core.engines sets it up per engine);
+    SQLite writers begin with BEGIN IMMEDIATE, waiting again as `_begin_immediate` says."""
+    return engines.new_engine(
+        url, busy_timeout_ms=get_settings().sqlite_busy_timeout_ms, begin_writer=_begin_immediate
+    )
 
 
 def _begin_immediate(conn: Any) -> None:
@@ -182,13 +146,17 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work holding the write lock from its first statement; commits on success."""
-    engine = engine or get_engine()
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if is_sqlite(engine) else engine
-    with Session(bind, expire_on_commit=False) as session:
-        event.listen(session, "after_begin", _note_began)
-        with session.begin():
-            yield session
-        began = session.info.pop(BEGAN, None)
+    try:
+        with (
+            engines.writer(engine or get_engine()) as bind,
+            Session(bind, expire_on_commit=False) as session,
+        ):
+            event.listen(session, "after_begin", _note_began)
+            with session.begin():
+                yield session
+            began = session.info.pop(BEGAN, None)
+    except engines.WriterBusy as busy:  # DuckDB: the process's writer lock stayed taken
+        raise DatabaseBusy(busy.waited_s) from None
     if began is not None:  # the lock was held from BEGIN (IMMEDIATE) until the commit returned
         _record_hold(time.perf_counter() - began)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete
 
-from core.db import is_sqlite, write_session
+from core.db import write_session
+from core.engines import capabilities
 from core.schema import Base
 
 
@@ -25,8 +26,10 @@ def reset_data(engine: Engine, *, keep: Iterable[str] = ()) -> int:
 
 def backup_sqlite(engine: Engine, target: Path) -> Path:
     """A consistent copy of an SQLite database, safe while the app is writing (online backup API)."""
-    if not is_sqlite(engine):
-        raise ValueError("backup copies SQLite databases; for PostgreSQL use pg_dump")
+    if not capabilities(engine).online_backup:
+        raise ValueError(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump, for DuckDB EXPORT DATABASE"
+        )
     source_path = engine.url.database
     if not source_path or source_path == ":memory:":
         raise ValueError("the database is in memory; there is no file to back up")

@@ -83,8 +83,12 @@ class Settings(BaseSettings):
     sql_timeout_s: int = Field(default=120, ge=1)
 
     admin_password: SecretStr | None = None
-    sqlite_busy_timeout_ms: int = 15_000
+    sqlite_busy_timeout_ms: int = 15_000  # also how long a DuckDB writer waits for the lock
     write_lock_retries: int = Field(default=8, ge=0)
+
+    spark_master: str = "local[*]"  # `--engine spark`: local mode, or a cluster's master URL
+    spark_shuffle_partitions: int = 8
+    spark_driver_memory: str = "4g"
 
     # The weekly cadence (drop folders, worker, digests, alerts): README "The weekly cadence".
     base_url: str = "http://localhost:8501"

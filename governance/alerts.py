@@ -16,10 +16,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, or_, select, text, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.db import is_sqlite, read_session, write_session
+from core.db import read_session, write_session
+from core.engines import serialise
 from core.schema import AlertMark, AlertOutbox, ExceptionRecord
 from core.settings import get_settings
 from core.timeutil import iso_z, to_epoch, utcnow
@@ -62,8 +63,7 @@ def _slack(text_: str) -> str:
 
 
 def _serialize(session: Session) -> None:
-    if not is_sqlite(session.get_bind().engine):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ALERT_LOCK})
+    serialise(session.connection(), ALERT_LOCK)
 
 
 def _new_highs(session: Session, marks: dict[str, str]) -> tuple[list[NewHigh], dict[str, str]]:

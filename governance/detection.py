@@ -17,10 +17,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from core.db import is_sqlite, read_session, write_session
+from core.db import read_session, write_session
+from core.engines import serialise
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
 from governance.batches import candidate_fingerprints, plan_batches
@@ -36,7 +37,7 @@ from governance.vocabulary import SYSTEM
 from metrics.compute import reading
 
 log = logging.getLogger(__name__)
-DETECTION_LOCK = 74_110_005  # PostgreSQL advisory lock key: one detection batch writes at a time
+DETECTION_LOCK = 74_110_005  # advisory lock key (PostgreSQL): one detection batch writes at a time
 BATCH = 1000  # findings (or exceptions no longer found) written per transaction
 
 
@@ -86,9 +87,8 @@ def find_all(
 
 
 def _serialize(session: Session) -> None:
-    """Let one detection write at a time (SQLite's write lock already does; PostgreSQL needs a lock)."""
-    if not is_sqlite(session.get_bind().engine):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECTION_LOCK})
+    """Let one detection write at a time (the engine's writer lock, or an advisory lock)."""
+    serialise(session.connection(), DETECTION_LOCK)
 
 
 def _apply(

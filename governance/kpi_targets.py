@@ -11,6 +11,7 @@ import math
 
 from sqlalchemy.orm import Session
 
+from core.engines import row_locks
 from core.schema import KpiTarget
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
@@ -80,7 +81,7 @@ def update_kpi_target(
     if metric not in KPI_BY_METRIC:
         raise GovernanceError(f"{metric!r} is not a KPI")
     values = _checked(session, target, comparator, amber_margin, owner_team)
-    row = session.get(KpiTarget, metric, with_for_update=True)
+    row = session.get(KpiTarget, metric, with_for_update=row_locks(session.connection()))
     if row is None:
         row = KpiTarget(**default_target_row(metric))
         session.add(row)

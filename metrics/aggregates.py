@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from core.engines import insert_ignoring_conflicts, lock_rows
 from core.schema import MetricState, MetricWeek
 from core.settings import Settings, get_settings
 from core.timeutil import SECONDS_PER_DAY, to_epoch, week_start
@@ -86,13 +86,13 @@ def load_state(conn: Connection) -> State | None:
 
 
 def lock_state(conn: Connection) -> None:
-    """Create the state row if missing and lock it: refreshes run one at a time (PostgreSQL)."""
-    dialect = conn.dialect.name
-    maker = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if maker is None:
-        raise RuntimeError(f"aggregates support SQLite and PostgreSQL, not {dialect}")
-    conn.execute(maker(STATE).values(id=STATE_ID, version=0).on_conflict_do_nothing())
-    conn.execute(select(STATE.c.id).where(STATE.c.id == STATE_ID).with_for_update())
+    """Create the state row if missing and lock it: refreshes run one at a time."""
+    conn.execute(
+        insert_ignoring_conflicts(conn, STATE)
+        .values(id=STATE_ID, version=0)
+        .on_conflict_do_nothing()
+    )
+    conn.execute(lock_rows(conn, select(STATE.c.id).where(STATE.c.id == STATE_ID)))
 
 
 def save_state(conn: Connection, **values: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from core.db import is_sqlite
+from core.engines import snapshot
 from core.settings import Settings
 from metrics.errors import MetricError
 from metrics.facts import SHAPES, Fact, finish, load_facts, percentile_rows
@@ -24,12 +24,9 @@ ORDER = {metric_id: index for index, metric_id in enumerate(METRIC_IDS)}
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """One consistent read transaction (REPEATABLE READ on PostgreSQL; one WAL snapshot on SQLite)."""
-    with engine.connect() as conn:
-        if not is_sqlite(engine):
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            yield conn
+    """One consistent read transaction (the engine's snapshot read, see core.engines)."""
+    with snapshot(engine) as conn:
+        yield conn
 
 
 def compute_rows(

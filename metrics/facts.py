@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
+from core.engines import Percentiles, capabilities, integer_division
 from core.timeutil import week_label_from_monday_day
 from metrics.errors import MetricError
 from metrics.model import (
@@ -150,9 +151,10 @@ def percentile_rows(
     measures = {m.id: m.measure for m in metrics if isinstance(m.measure, Percentile)}
     if len(measures) != len(metrics):
         raise MetricError("percentile_rows needs Percentile measures")
+    pick = PERCENTILE_PICKERS[capabilities(conn).percentiles]
     rows: list[MetricRow] = []
     for dim in (None, *dims):
-        for picked in _ranked(conn, source, ctx, dim, list(measures.values())):
+        for picked in pick(conn, source, ctx, dim, list(measures.values())):
             key = (picked["wd"], dim or "all", picked[dim] if dim else None)
             parts = {"records": picked["cnt"], "seconds": picked["seconds"]}
             rows.extend(
@@ -183,7 +185,9 @@ def _ranked(
     ).subquery("ranked")
     cnt = ranked.c.cnt
     ranks = [
-        (number(m.p.numerator) * cnt + number(m.p.denominator - 1)) // number(m.p.denominator)
+        integer_division(
+            number(m.p.numerator) * cnt + number(m.p.denominator - 1), number(m.p.denominator)
+        )
         for m in measures
     ]
     query = select(ranked).where(or_(*(ranked.c.rn == k for k in ranks)))
@@ -191,3 +195,7 @@ def _ranked(
         _as_ints(dict(row), ("wd", "seconds", "rn", "cnt"))
         for row in conn.execute(query).mappings()
     ]
+
+
+# How each engine picks nearest-rank percentiles (core.engines names the method per engine).
+PERCENTILE_PICKERS = {Percentiles.WINDOW_RANK: _ranked}

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from core.engines import capabilities
 from core.schema import BookUnit, DemandDay, Order
 from core.settings import Settings
 from core.timeutil import SECONDS_PER_DAY, to_epoch
@@ -136,8 +136,7 @@ def _apply(conn: Connection, delta: dict[DayKey, int]) -> None:
     """Add the changes to the kept days (upserts; a day summing to 0 is removed)."""
     if not delta:
         return
-    maker = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
-    upsert = maker(DAYS)
+    upsert = capabilities(conn).insert(DAYS)  # the engine's INSERT … ON CONFLICT form
     upsert = upsert.on_conflict_do_update(
         index_elements=["channel", "sku", "day"],
         set_={"units": DAYS.c.units + upsert.excluded.units},

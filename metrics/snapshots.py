@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select
+from sqlalchemy import Connection, Select, and_, case, delete, func, insert, select
 
 from core.schema import MetricSnapshot, OpenReturn
 from core.settings import Settings, get_settings
@@ -47,19 +47,25 @@ def _clear(conn: Connection, table: Any, window: Window | None) -> None:
     conn.execute(removal)
 
 
-def store_open_returns(conn: Connection, ctx: Context) -> None:
-    """Replace the open returns of the context's window (received, not dispositioned)."""
-    _clear(conn, OPEN, ctx.window)
+OPEN_COLUMNS = ("return_id", "wd", "location", "received_at", "refunded")
+
+
+def open_return_set(ctx: Context) -> Select[Any]:
+    """The rows of `metric_open_returns` at the context's instant (OPEN_COLUMNS, in order)."""
     records = open_return_records(ctx).subquery("open")
-    chosen = select(
+    return select(
         records.c.return_id,
         monday_day(records.c.received_at),
         records.c.location,
         records.c.received_at,
         happened(records.c.refunded_at, ctx.now),
     )
-    names = ["return_id", "wd", "location", "received_at", "refunded"]
-    conn.execute(insert(OPEN).from_select(names, chosen))
+
+
+def store_open_returns(conn: Connection, ctx: Context) -> None:
+    """Replace the open returns of the context's window (received, not dispositioned)."""
+    _clear(conn, OPEN, ctx.window)
+    conn.execute(insert(OPEN).from_select(list(OPEN_COLUMNS), open_return_set(ctx)))
 
 
 def open_return_rows(conn: Connection, as_of: datetime, settings: Settings) -> list[MetricRow]:

@@ -1,4 +1,4 @@
-"""SQL helpers that read the same on SQLite and PostgreSQL: epoch arithmetic, ISO weeks, flags."""
+"""SQL helpers that read the same on every engine: epoch arithmetic, ISO weeks, flags."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, literal, or_, type_coerce
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from core.engines import integer_division
 from core.timeutil import MONDAY_SHIFT_DAYS, SECONDS_PER_DAY
 
 Column = ColumnElement[Any]
@@ -19,17 +20,17 @@ def epoch(column: Column) -> ColumnElement[int]:
 
 
 def number(value: int) -> ColumnElement[int]:
-    """An integer constant typed BIGINT (exact integer arithmetic on both dialects)."""
+    """An integer constant typed BIGINT (exact integer arithmetic on every engine)."""
     return literal(int(value), BigInteger)
 
 
 def monday_day(column: Column) -> ColumnElement[int]:
     """Day number (since 1970-01-01) of the Monday starting the ISO week of an epoch column.
 
-    floor(epoch / 86400) − ((floor(epoch / 86400) + 3) mod 7): integer division truncates on both
-    dialects, which is the floor for the non-negative epochs stored.
+    floor(epoch / 86400) − ((floor(epoch / 86400) + 3) mod 7): the engine's integer division
+    truncates, which is the floor for the non-negative epochs stored.
     """
-    days = epoch(column) // number(SECONDS_PER_DAY)
+    days = integer_division(epoch(column), number(SECONDS_PER_DAY))
     return days - (days + number(MONDAY_SHIFT_DAYS)) % number(7)
 
 

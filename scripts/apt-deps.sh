@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, where apt-get exists and they are missing:
 # postgresql (server binaries under /usr/lib/postgresql/<version>/bin, for scripts/test-postgres.sh)
-# chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests), and Pango
-# (libpango-1.0-0, libpangoft2-1.0-0) which WeasyPrint needs to render the founder one-pager.
+# chromium + chromium-driver (/usr/bin/chromium, for the Playwright browser tests), Pango
+# (libpango-1.0-0, libpangoft2-1.0-0) which WeasyPrint needs to render the founder one-pager, and
+# openjdk-17-jre-headless (Java 17 for the Spark tests, which skip without it).
 # Without apt-get this does nothing and says so; the PostgreSQL tests then skip themselves.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0)
+PACKAGES=(postgresql chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 openjdk-17-jre-headless)
 
 say() { echo "apt-deps: $*"; }
 
@@ -46,6 +47,8 @@ if [[ ! -e "$policy" ]]; then
 fi
 
 apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+# Debian's JRE package fails to configure where slim images dropped the man page folders.
+"${sudo[@]}" mkdir -p /usr/share/man/man1
 say "installing ${missing[*]} (apt-get update first)"
 "${apt[@]}" update
 "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test, on SQLite and (when reachable) PostgreSQL."""
+"""Shared fixtures: a migrated database per test, on SQLite, (when reachable) PostgreSQL, and DuckDB."""
 
 from __future__ import annotations
 
@@ -87,18 +87,50 @@ def _truncate_postgres(url: str) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session")
+def duckdb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB file migrated once, copied for each test."""
+    path = tmp_path_factory.mktemp("duckdb-template") / "template.duckdb"
+    upgrade(f"duckdb:///{path}")
+    dispose_engines()  # closes the database, which checkpoints it into the one file
+    return path
+
+
+# The databases a test taking `db_url` runs on: DuckDB joins SQLite and PostgreSQL for the test
+# modules named here (the metrics suite with its SPEC oracles, the engine tests and their smoke
+# test); the rest of the suite runs on SQLite and PostgreSQL.
+DATABASES = ("sqlite", "postgresql")
+ALL_DATABASES = ("sqlite", "postgresql", "duckdb")
+ALL_DATABASE_MODULES = ("test_metrics_", "test_engines")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise `database_kind` (behind `db_url`) per the module's list above."""
+    if "database_kind" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        kinds = ALL_DATABASES if module.startswith(ALL_DATABASE_MODULES) else DATABASES
+        metafunc.parametrize("database_kind", kinds, indirect=True)
+
+
+@pytest.fixture
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database this test runs on (parametrised by pytest_generate_tests)."""
+    return str(request.param)
+
+
+@pytest.fixture
 def db_url(
     request: pytest.FixtureRequest,
+    database_kind: str,
     tmp_path: Path,
-    sqlite_template: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[str]:
     """A fresh, migrated, empty database URL, set as INVGOV_DATABASE_URL for the test."""
-    if request.param == "sqlite":
-        path = tmp_path / "invgov.db"
-        shutil.copy(sqlite_template, path)
-        url = f"sqlite:///{path}"
+    if database_kind in ("sqlite", "duckdb"):
+        template: Path = request.getfixturevalue(f"{database_kind}_template")
+        path = tmp_path / f"invgov.{database_kind}"
+        shutil.copy(template, path)
+        url = f"{database_kind}:///{path}"
     else:
         url = request.getfixturevalue("postgres_migrated")
         _truncate_postgres(url)

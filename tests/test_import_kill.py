@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 
 import jobs
-from core.db import is_sqlite
+from core.engines import EngineKind, kind_of_url
 from core.schema import ImportRun, OrderLine
 from core.status import entity_counts
 from tests.conftest import FIXTURES, PROJECT_ROOT
@@ -31,7 +31,7 @@ def _large_order_lines(path: Path) -> None:
 
 def _writing_started(engine: Engine, db_url: str) -> Callable[[], bool]:
     """A probe that turns true once the importer holds its write transaction and is inserting."""
-    if is_sqlite(engine):
+    if kind_of_url(engine.url) is EngineKind.SQLITE:
         wal = Path(engine.url.database + "-wal")
         return lambda: wal.exists() and wal.stat().st_size > 2_000_000
     watcher = create_engine(db_url)
@@ -70,7 +70,7 @@ def test_sigkill_mid_import_leaves_the_database_as_before(
         time.sleep(0.02)
 
     # While the importer holds the write lock, a reader that refuses to wait still reads.
-    no_wait = {"timeout": 0} if is_sqlite(engine) else {}
+    no_wait = {"timeout": 0} if kind_of_url(engine.url) is EngineKind.SQLITE else {}
     reader = create_engine(db_url, connect_args=no_wait)
     with reader.connect() as conn:
         lines_seen = conn.execute(select(func.count()).select_from(OrderLine)).scalar_one()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.engines import UnsupportedDatabase, check_url
 from core.schema import CANONICAL_TABLES
 from core.timeutil import utcnow
 from ui import data
@@ -57,8 +58,14 @@ class DataContext:
 
 
 def data_context() -> DataContext:
-    """The data context of this run; stops the page with what to do when the schema is missing."""
+    """The data context of this run; stops the page saying what to do when the database is of an
+    unsupported engine or has no schema."""
     url = data.database_url()
+    try:
+        check_url(url)
+    except UnsupportedDatabase as refused:
+        st.error(str(refused), icon=":material/database:")
+        st.stop()
     try:
         version = data.current_version(url)
     except SchemaMissing:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic import context
 
 from core.db import make_engine
+from core.engines import register_migrations
 from core.schema import Base
 from core.settings import get_settings
 from core.timeutil import UTCEpoch
 
+register_migrations()
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
