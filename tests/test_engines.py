@@ -21,7 +21,8 @@ from core.schema import KpiTarget
 from core.settings import get_settings
 from metrics.sql import number
 from tests.conftest import FIXTURES, PROJECT_ROOT
-from ui.auth import USER_KEY
+from tests.governance_support import session_token
+from ui.auth import TOKEN_KEY
 
 UNSUPPORTED = "mysql+pymysql://invgov@localhost/invgov"
 REFUSAL = f"the database URL names a mysql database; invgov runs on {SUPPORTED}"
@@ -146,7 +147,7 @@ def test_init_import_detect_and_the_exceptions_page(
     assert by_type.count("return_lag_breach") == 1
     assert by_type.count("quarantined_rows") == 1
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
-    at.session_state[USER_KEY] = "admin"
+    at.session_state[TOKEN_KEY] = session_token("admin")
     at.run()
     at.switch_page("pages/exceptions.py").run()
     assert not at.exception, [e.value for e in at.exception]
