@@ -69,7 +69,7 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     url = get_settings().database_url
     counts = export_parquet(get_engine(url), args.folder, current_revision(url))
     total = sum(counts.values())
-    print(f"exported {total} rows of {len(counts)} entities to {args.folder}")
+    print(f"exported {total} rows of {len(counts)} tables to {args.folder}")
     return 0
 
 

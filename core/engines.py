@@ -475,4 +475,26 @@ def register_migrations() -> None:
     if EngineKind.DUCKDB.value not in _impls:
         # Alembic registers an implementation per dialect name when its class is created.
         type("DuckDBImpl", (DefaultImpl,), {"__dialect__": EngineKind.DUCKDB.value,
-                                             "transactional_ddl": True})  # fmt: skip
+                                             "transactional_ddl": True,
+                                             "alter_column": _duckdb_alter_column})  # fmt: skip
+
+
+def _duckdb_alter_column(self: Any, table_name: str, column_name: str, **kw: Any) -> None:
+    """Alter a column on DuckDB, which refuses while an index of the table exists.
+
+    The table's indexes are dropped and created again around the change.
+    """
+    from alembic.ddl.impl import DefaultImpl
+
+    indexes = [
+        (row[0], row[1])
+        for row in self.connection.execute(
+            text("SELECT index_name, sql FROM duckdb_indexes() WHERE table_name = :t"),
+            {"t": table_name},
+        )
+    ]
+    for name, _sql in indexes:
+        self.connection.execute(text(f'DROP INDEX "{name}"'))
+    DefaultImpl.alter_column(self, table_name, column_name, **kw)
+    for _name, sql in indexes:
+        self.connection.execute(text(sql))

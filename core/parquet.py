@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from core.schema import CANONICAL_TABLES
+from core.schema import CANONICAL_TABLES, BookSystem
 from core.timeutil import UTCEpoch
 
 MANIFEST = "_invgov.json"
@@ -69,9 +69,18 @@ def column_kind(sql_type: TypeEngine[Any]) -> ColumnKind:
     raise TypeError(f"no Parquet type for {sql_type!r}")
 
 
+# Steward tables a metric reads besides the canonical entities (the book system of a location).
+METRIC_INPUTS: tuple[type, ...] = (BookSystem,)
+
+
 def canonical_tables() -> list[Table]:
     """The tables of the canonical entities, in SPEC section 2's order."""
     return [model.__table__ for model in CANONICAL_TABLES.values()]
+
+
+def lake_tables() -> list[Table]:
+    """The tables a lake holds: the canonical entities, then the steward tables metrics read."""
+    return canonical_tables() + [model.__table__ for model in METRIC_INPUTS]
 
 
 def spark_schema(table: Table) -> str:
@@ -119,9 +128,9 @@ def export_table(engine: Engine, table: Table, folder: Path) -> int:
 
 
 def export_parquet(engine: Engine, folder: Path, schema_version: str | None) -> dict[str, int]:
-    """Every canonical table into `folder`, one sub-folder per entity; rows per entity."""
+    """Every lake table into `folder`, one sub-folder per table; rows per table."""
     folder.mkdir(parents=True, exist_ok=True)
-    counts = {table.name: export_table(engine, table, folder) for table in canonical_tables()}
+    counts = {table.name: export_table(engine, table, folder) for table in lake_tables()}
     manifest = {
         "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "schema_version": schema_version,

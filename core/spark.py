@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
 from sqlalchemy.pool import StaticPool
 
 from core.engines import EngineKind, floordiv_as_integer_division
-from core.parquet import canonical_tables, spark_schema
+from core.parquet import lake_tables, spark_schema
 
 log = logging.getLogger(__name__)
 LOCAL_MASTER = "local[*]"
@@ -277,12 +277,12 @@ def spark_session(
 
 
 def attach_lake(session: Any, folder: Path) -> dict[str, bool]:
-    """Register every canonical entity as a view over `folder/<entity>/` (empty when absent);
-    which entities had a folder."""
+    """Register every lake table as a view over `folder/<table>/` (empty when absent);
+    which tables had a folder."""
     if not folder.is_dir():
         raise FileNotFoundError(f"no Parquet folder at {folder}")
     present = {}
-    for table in canonical_tables():
+    for table in lake_tables():
         path = folder / table.name
         present[table.name] = path.is_dir()
         if present[table.name]:

@@ -3,9 +3,9 @@
 The same work as `metrics.refresh.rebuild`, with reading and writing apart: `compute_from` runs
 every query on `source` (the lake) outside any write lock, then `store_computed` writes the
 results into the app database in one transaction by the engine's bulk-load path: the per-order
-facts, the open returns, every family's weekly rows, then the snapshot rows of `now` and the
-state, exactly as a full rebuild leaves them. The pages then serve the lake's history from their
-usual tables.
+facts, the open returns, every family's weekly rows, the book units and demand days, then the
+snapshot rows of `now` and the state, exactly as a full rebuild leaves them. The pages then serve
+the lake's history from their usual tables.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, delete
+from sqlalchemy import Connection, Select, Table, delete, select
 from sqlalchemy.orm import Session
 
 from core.engines import bulk_insert
-from core.schema import MetricWeek, OpenReturn, OrderFact
+from core.schema import BookUnit, DemandDay, MetricWeek, OpenReturn, OrderFact
 from core.settings import Settings, get_settings
 from metrics.aggregates import lock_state, week_rows
 from metrics.compute import compute_rows
@@ -29,7 +29,12 @@ from metrics.order_facts import COLUMNS as FACT_COLUMNS
 from metrics.order_facts import fact_query
 from metrics.refresh import RefreshReport
 from metrics.refresh import _conclude as conclude
+from metrics.safety_stock import demand_day_query
 from metrics.snapshots import OPEN_COLUMNS, open_return_set, stock_rows_now
+from metrics.stock import book_units
+
+BOOK_COLUMNS = ("location_id", "sku", "units")
+DAY_COLUMNS = ("channel", "sku", "day", "units")
 
 Record = dict[str, Any]
 
@@ -44,6 +49,8 @@ class Computed:
     open_returns: list[Record]
     weeks: list[tuple[FamilyMetrics, list[MetricRow]]]
     stock: list[MetricRow]
+    book: list[Record]
+    demand_days: list[Record]
     seconds: float
 
 
@@ -65,6 +72,10 @@ def compute_from(
         open_returns=_records(source, open_return_set(ctx), OPEN_COLUMNS),
         weeks=[(f, compute_rows(source, now, f.metrics, chosen)) for f in FAMILIES],
         stock=stock_rows_now(source, now, chosen),
+        book=_records(source, select(book_units(ctx)), BOOK_COLUMNS),
+        demand_days=[  # only non-zero days are kept, as a rebuild keeps them
+            day for day in _records(source, demand_day_query(ctx), DAY_COLUMNS) if day["units"]
+        ],
         seconds=time.perf_counter() - started,
     )
 
@@ -87,6 +98,9 @@ def store_computed(session: Session, computed: Computed) -> RefreshReport:
         conn.execute(delete(weeks).where(weeks.c.family == family.family.value))
         bulk_insert(conn, weeks, week_rows(family, rows, computed.now))
         report.windows[family.family.value] = "all"
+    with report.planning():
+        _replace(conn, BookUnit.__table__, computed.book)
+        _replace(conn, DemandDay.__table__, computed.demand_days)
     return conclude(conn, report, computed.settings, computed.stock, started)
 
 

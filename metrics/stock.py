@@ -43,7 +43,7 @@ def book_of(location: ColumnElement[Any], ctx: Context) -> ColumnElement[str]:
     the per-location setting, else the default book."""
     books = BookSystem.__table__
     stored = (
-        select(books.c.system)
+        select(func.max(books.c.system))  # one row per location; aggregated, as Spark asks
         .where(books.c.location_id == location)
         .correlate_except(books)  # the location's table, however deep the enclosing query
         .scalar_subquery()
@@ -128,14 +128,16 @@ def compared_systems(ctx: Context) -> CTE:
         .distinct()
         .cte("present")
     )
+    booked = select(
+        present.c.system, present.c.location_id, book_of(present.c.location_id, ctx).label("book")
+    ).cte("present_book")
     book_rows = present.alias("book_present")
-    book = book_of(present.c.location_id, ctx)
     book_present = exists().where(
-        book_rows.c.location_id == present.c.location_id, book_rows.c.system == book
+        book_rows.c.location_id == booked.c.location_id, book_rows.c.system == booked.c.book
     )
     return (
-        select(present.c.system, present.c.location_id, book.label("book"))
-        .where(present.c.system != book, book_present)
+        select(booked.c.system, booked.c.location_id, booked.c.book)
+        .where(booked.c.system != booked.c.book, book_present)
         .cte("compared")
     )
 

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 import jobs
 from cli.main import main
-from core.db import dispose_engines, get_engine, read_session, write_session
-from core.engines import SUPPORTED, WriterBusy, integer_division
+from core.db import DatabaseBusy, dispose_engines, get_engine, read_session, write_session
+from core.engines import SUPPORTED, integer_division
 from core.schema import ExceptionRecord as ExceptionRow
 from core.schema import KpiTarget
 from core.settings import get_settings
@@ -28,7 +28,7 @@ UNSUPPORTED = "mysql+pymysql://invgov@localhost/invgov"
 REFUSAL = f"the database URL names a mysql database; invgov runs on {SUPPORTED}"
 # Names only core/engines.py may use: asking which engine runs, or one engine's own SQL forms.
 DIALECT_BRANCHES = re.compile(
-    r"dialect\.name|is_sqlite|get_backend_name|postgresql\.insert|sqlite\.insert|pg_advisory"
+    r"dialect\.name|is_sqlite|get_backend_name|postgresql\.insert|sqlite\.insert|pg_advisory_\w*lock"
     r"|with_for_update=True|\.with_for_update\("
 )
 
@@ -121,7 +121,7 @@ def test_duckdb_writers_take_turns(
         waiter.start()
         waiter.join(timeout=5)
         time.sleep(0.1)
-    assert [type(f) for f in failures] == [WriterBusy]
+    assert [type(f) for f in failures] == [DatabaseBusy]  # the write session names the busy writer
     dispose_engines()
     get_settings.cache_clear()
 
@@ -139,6 +139,7 @@ def test_init_import_detect_and_the_exceptions_page(
     assert "problems found" in capsys.readouterr().out
     with read_session(get_engine(db_url)) as session:
         found = session.execute(select(ExceptionRow.type, ExceptionRow.entity)).all()
+        active = session.execute(select(ExceptionRow.id).where(ExceptionRow.status == "open")).all()
     by_type = sorted(t for t, _e in found)
     # By hand from tests/fixtures/canonical at 2026-01-21T09:30Z: O-1 and O-2 are placed more
     # than 48 h before and never shipped (O-3 is cancelled); R-2 is received 01-16 and not
@@ -151,8 +152,9 @@ def test_init_import_detect_and_the_exceptions_page(
     at.run()
     at.switch_page("pages/exceptions.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    flat = at.main.dataframe[-1].value
-    assert len(flat) == len(found)
+    listed = [d.value for d in at.main.dataframe if "reopened" in d.value.columns]
+    # the quarantine was found when its import ran (today); judged at 2026-01-21 it had not happened
+    assert sum(len(frame) for frame in listed) == len(active) == len(found) - 1
 
 
 def test_export_parquet_writes_every_entity_as_stored(
@@ -163,7 +165,7 @@ def test_export_parquet_writes_every_entity_as_stored(
     jobs.import_paths([FIXTURES / "canonical"], "canonical")
     assert main(["export", "parquet", str(tmp_path / "lake")]) == 0
     # 3 locations, 3 items, 1 mapping, 3 orders, 4 lines, 2 returns (R-3 is quarantined)
-    assert capsys.readouterr().out == f"exported 16 rows of 11 entities to {tmp_path / 'lake'}\n"
+    assert capsys.readouterr().out == f"exported 16 rows of 12 tables to {tmp_path / 'lake'}\n"
     orders = pq.read_table(tmp_path / "lake" / "orders").to_pylist()
     o1 = next(o for o in orders if o["order_id"] == "O-1")
     assert o1["placed_at"] == 1_768_039_200  # 2026-01-10T10:00:00Z in epoch seconds

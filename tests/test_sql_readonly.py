@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,10 +74,11 @@ def postgres_source() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip(POSTGRES_SKIP)
     admin_url = make_url(POSTGRES_URL).set(drivername="postgresql")
+    name = f"invgov_source_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # one per worker
     with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS invgov_source")
-        conn.execute("CREATE DATABASE invgov_source")
-    source = admin_url.set(database="invgov_source").render_as_string(hide_password=False)
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    source = admin_url.set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(source, autocommit=True) as conn:
         conn.execute("CREATE TABLE stock (item text, qty integer)")
         conn.execute("INSERT INTO stock VALUES ('A-1', 3), ('A-2', 4)")
