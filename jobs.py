@@ -28,9 +28,10 @@ from core.db import (
 from core.schema import ImportRun
 from core.timeutil import utcnow
 from governance.freeze import freeze_state, request_held_skus, settle_held_skus
+from governance.import_undo import UndoReport, undo_import
 from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
-from governance.pipeline import after_import, detection_deferred
+from governance.pipeline import after_import, after_undo, detection_deferred
 from metrics.refresh import ImportRefresh
 
 log = logging.getLogger(__name__)
@@ -312,6 +313,16 @@ def import_as(
     log.info("%s imports %s as %s", current.name, path.name, source)
     return import_file(path, source, system=system, actor=current.name, engine=engine,
                        progress=progress, options=options)  # fmt: skip
+
+
+def undo_import_as(actor: Actor, run_id: int, *, engine: Engine | None = None) -> UndoReport:
+    """Undo an import run in one transaction (data, aggregates, audit), then detect exceptions."""
+    engine = engine or get_engine()
+    with write_session(engine) as session:
+        report = undo_import(session=session, actor=actor, run_id=run_id)
+    log.info("%s", report.summary())
+    after_undo(engine, run_id=run_id, actor=report.by)
+    return report
 
 
 def upload_sources() -> list[str]:
