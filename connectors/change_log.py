@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.change_values import key_text, plain_row
@@ -20,6 +19,7 @@ from core.schema import ImportChange
 
 WRITE_CHUNK = 5000
 PROVENANCE = ("source_system", "import_run_id")
+CHANGES = ImportChange.__table__
 
 
 @dataclass
@@ -60,6 +60,6 @@ class ChangeLog:
     def write(self, session: Session) -> None:
         """Insert the pending entries in bulk (in the import's transaction)."""
         for start in range(0, len(self.pending), WRITE_CHUNK):
-            session.execute(insert(ImportChange), self.pending[start : start + WRITE_CHUNK])
+            session.execute(CHANGES.insert(), self.pending[start : start + WRITE_CHUNK])
         self.written += len(self.pending)
         self.pending = []

@@ -28,9 +28,12 @@ def plain_row(row: Mapping[str, Any], columns: Iterable[str] | None = None) -> d
     return {name: plain(row.get(name)) for name in names}
 
 
+_KEY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # built once: fast
+
+
 def key_text(key: Iterable[Any]) -> str:
     """A natural key as the JSON list the change log is searched by (one spelling per key)."""
-    return json.dumps([plain(part) for part in key], separators=(",", ":"), ensure_ascii=False)
+    return _KEY_ENCODER.encode([plain(part) for part in key])
 
 
 def key_values(table: Table, key_columns: tuple[str, ...], text: str) -> dict[str, Any]:
