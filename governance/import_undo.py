@@ -17,10 +17,11 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from core.change_values import key_text, key_values, typed
-from core.schema import CANONICAL_TABLES, ImportChange, ImportRun, Item, ItemChange
+from core.schema import CANONICAL_TABLES, ImportChange, ImportRun, Item, ItemChange, SkuRequest
 from core.timeutil import iso_z, utcnow
 from governance.audit import as_text, record
 from governance.errors import GovernanceError, NotFound
+from governance.freeze import import_requester
 from governance.import_restore import (
     KEYS,
     TABLES,
@@ -32,6 +33,7 @@ from governance.import_restore import (
 )
 from governance.ownership import Reader
 from governance.permissions import Action, Actor, authorize
+from governance.sku_validation import PENDING
 from metrics.refresh import refreshing
 
 RUNS = ImportRun.__table__
@@ -156,6 +158,7 @@ def undo_import(*, session: Session, actor: Actor, run_id: int) -> UndoReport:
     restored = Restored()
     with refreshing(session, touched):
         restore(conn, run_id, entries, restored)
+    _withdraw_requests(session, me, run)
     report = UndoReport(run_id, run.file_name, sum(restored.deleted.values()),
                         sum(restored.restored.values()), sum(restored.reinserted.values()),
                         restored.quarantined, me.name)  # fmt: skip
@@ -184,6 +187,22 @@ def _claim(conn: Connection, run_id: int, by: str) -> Any:
             f"import run {run_id} is {run.status}: only a committed run is undone"
         )
     return run
+
+
+def _withdraw_requests(session: Session, me: Actor, run: Any) -> None:
+    """SKU requests the run filed during the item-master freeze, still pending: rejected, audited."""
+    query = select(SkuRequest).where(
+        SkuRequest.requester == import_requester(run.system or ""),
+        SkuRequest.status == PENDING,
+        SkuRequest.note.endswith(f"(import run {run.id})", autoescape=True),
+    )
+    why = f"its import run {run.id} ({run.file_name}) was undone"
+    for request in session.scalars(query):
+        request.status, request.decided_by, request.decided_at = "rejected", me.name, utcnow()
+        request.reason, request.version = why, request.version + 1
+        record(session, actor=me, action="sku_request.rejected", object_type="sku_request",
+               object_id=request.id, field="status", old=PENDING, new="rejected", detail=why)  # fmt: skip
+    session.flush()
 
 
 def _touched(

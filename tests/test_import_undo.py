@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, select, text
 import jobs
 from cli.main import main
 from connectors.canonical import ENTITIES
-from core.db import read_session
+from core.db import read_session, write_session
 from core.engines import EngineKind, kind_of_url
 from core.schema import (
     CANONICAL_TABLES,
@@ -27,10 +27,12 @@ from core.schema import (
     ImportRun,
     ItemChange,
     QuarantinedRow,
+    SkuRequest,
     SkuSuggestion,
     SystemRecord,
 )
 from core.status import entity_counts
+from governance import freeze
 from governance.errors import GovernanceError, PermissionDenied
 from governance.import_restore import KEYS
 from tests.conftest import FIXTURES, PROJECT_ROOT
@@ -361,3 +363,24 @@ def _runs_and_audit(engine: Engine) -> tuple[list[tuple[Any, ...]], int]:
         runs = conn.execute(select(ImportRun.id, ImportRun.status).order_by(ImportRun.id)).all()
         audit = conn.execute(select(AuditEntry.id)).all()
     return [tuple(r) for r in runs], len(audit)
+
+
+def test_undo_of_a_frozen_owners_file_withdraws_its_sku_requests(
+    engine: Engine, tmp_path: Path
+) -> None:
+    people = make_people(engine)
+    import_folder(write_folder(tmp_path / "a", {"items.csv": FILES_A["items.csv"]}))
+    with write_session(engine) as session:
+        freeze.set_freeze(session=session, actor=people["steward1"], active=True, reason="move")
+    before, held_before = snapshot(engine), held(engine)
+    # During the freeze B's rename of SKU-A is held and its new SKU-D becomes a SKU request.
+    (run_id,) = import_folder(write_folder(tmp_path / "b", {"items.csv": FILES_B["items.csv"]})).values()  # fmt: skip
+    assert held(engine) != held_before
+    jobs.undo_import_as(people["steward2"], run_id)
+    assert (snapshot(engine), held(engine)) == (before, held_before)
+    with read_session(engine) as session:
+        requests = session.scalars(select(SkuRequest)).all()
+    assert [(r.sku, r.status, r.decided_by) for r in requests] == [
+        ("SKU-D", "rejected", "steward2")
+    ]
+    assert requests[0].reason == f"its import run {run_id} (items.csv) was undone"
