@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.apply import apply_prepared
-from connectors.batch import PreparedFile, Progress
+from connectors.batch import PreparedFile, Progress, Written
+from connectors.cells import SNAPSHOT_WARNING as WARNING
 from connectors.errors import FileRefused
-from connectors.preview import FilePreview, summarise
+from connectors.preview import FilePreview, owner_caveats, summarise
 from connectors.sources import SOURCES, SourceContext, canonical_files_in, prepare_file
 from core.db import (
     DatabaseBusy,
@@ -49,6 +50,7 @@ class ImportOptions:
     location: str | None = None
     as_of: datetime | None = None
     mapping: Path | None = None
+    uploaded: bool = False  # the file was uploaded: its modification time is the upload time
 
 
 def _context(
@@ -63,6 +65,7 @@ def _context(
         as_of=options.as_of,
         mapping=options.mapping,
         file_mtime=_mtime(path),
+        file_time="the upload time" if options.uploaded else "the file's modification time",
     )
 
 
@@ -91,11 +94,22 @@ class ImportReport:
     run_id: int | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)  # per entity: what each count is
 
     @property
     def ok(self) -> bool:
         """Whether the file was committed."""
         return self.status == "committed"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notes that ask for attention (a snapshot time the file did not give), unprefixed."""
+        return [n.removeprefix(WARNING) for n in self.notes if n.startswith(WARNING)]
+
+    @property
+    def plain_notes(self) -> list[str]:
+        """The other notes."""
+        return [n for n in self.notes if not n.startswith(WARNING)]
 
     def summary(self) -> str:
         """One line a person reads in a terminal."""
@@ -244,6 +258,7 @@ def _write(
         duration_ms=duration_ms,
         run_id=run_id,
         notes=notes,
+        written=counts.written,
     )
 
 
@@ -288,12 +303,13 @@ def preview_file(
     rows: int | None = None,
 ) -> FilePreview:
     """Parse and validate a file exactly as an import would, writing nothing: what it would load."""
+    owners = owners_for_import(get_engine())
     try:
-        ctx = _context(path, system, options, owners_for_import(get_engine()))
-        prepared = prepare_file(source, path, ctx)
+        prepared = prepare_file(source, path, _context(path, system, options, owners))
     except FileRefused as refused:
         return FilePreview(file=path.name, source=source, refused=refused.reason)
-    return summarise(prepared) if rows is None else summarise(prepared, rows)
+    preview = summarise(prepared) if rows is None else summarise(prepared, rows)
+    return replace(preview, caveats=owner_caveats(prepared, owners["item_master"]))
 
 
 def import_as(

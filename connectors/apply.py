@@ -9,11 +9,13 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import ApplyCounts, Batch, Key, PreparedFile, Progress
+from connectors.canonical import ENTITIES
 from connectors.change_log import PROVENANCE, ChangeLog
+from connectors.emitter import PreparedSourceFile
 from connectors.held_items import differing_values, drop_settled, held_fields, release_held
 from connectors.resolution import resolve_system_skus
 from connectors.system_records import store_system_records
-from core.schema import HeldItemChange, ItemChange, QuarantinedRow, SkuMapping
+from core.schema import HeldItemChange, Item, ItemChange, QuarantinedRow, SkuMapping
 
 CHUNK_PARAMS = 900
 HELD = HeldItemChange.__tablename__
@@ -36,7 +38,8 @@ def apply_prepared(
     and its new SKUs are left in `counts.held_new_items` for the caller to file for approval.
     """
     counts, changes = ApplyCounts(), ChangeLog(run_id)
-    for batch in prepared.batches:
+    non_owner = prepared.system != item_master_system
+    for batch in _without_unknown_mappings(session, prepared, non_owner, counts):
         is_items = batch.spec.name == "items"
         if is_items and prepared.system != item_master_system:
             _hold_non_owner_items(session, batch, prepared.system, changes, now, counts)
@@ -51,7 +54,40 @@ def apply_prepared(
     counts.notes += resolve_system_skus(session, prepared, run_id=run_id, now=now, changes=changes)
     counts.notes += store_system_records(session, prepared, run_id=run_id, now=now, changes=changes)
     changes.write(session)
+    records = len(prepared.system_records) if isinstance(prepared, PreparedSourceFile) else 0
+    counts.say("system_records", "source records without a SKU kept (not items)", records)
+    order = {name: i for i, name in enumerate([*ENTITIES, "held_item_changes"])}
+    counts.written.sort(key=lambda w: order.get(w.entity, len(order)))  # stable: items first
     return counts
+
+
+def _without_unknown_mappings(
+    session: Session, prepared: PreparedFile, non_owner: bool, counts: ApplyCounts
+) -> list[Batch]:
+    """A non-owner's item file maps its SKUs only to items the item master knows: its identity
+    mappings (system SKU = SKU) are left to the items step, which maps the known SKUs; the
+    others are not recorded, and counted as such."""
+    if not non_owner or not any(b.spec.name == "items" for b in prepared.batches):
+        return prepared.batches
+    out = []
+    for batch in prepared.batches:
+        if batch.spec.name == "sku_mappings":
+            batch = _known_only(session, batch, counts)
+        out.append(batch)
+    return out
+
+
+def _known_only(session: Session, batch: Batch, counts: ApplyCounts) -> Batch:
+    identity = [key for key, row in batch.rows.items() if row["sku"] == row["system_sku"]]
+    items = Item.__table__
+    known = fetch_existing(
+        session, items, ("sku",), [], [(batch.rows[k]["sku"],) for k in identity]
+    )
+    unknown = {k for k in identity if (batch.rows[k]["sku"],) not in known}
+    counts.say("sku_mappings", "not recorded: the SKU is no item of the item master", len(unknown))
+    # The known ones are mapped with the items (`_map_identical_skus`), so counted once, there.
+    kept = {key: row for key, row in batch.rows.items() if key not in set(identity)}
+    return Batch(batch.spec, batch.columns, kept, batch.create_only)
 
 
 def fetch_existing(
@@ -92,6 +128,7 @@ def _upsert(
     fetched = [*data_cols, *PROVENANCE, *(["origin"] if spec.name == "sku_mappings" else [])]
     existing = fetch_existing(session, table, spec.key, fetched, list(batch.rows))
     is_items = spec.name == "items"
+    unchanged = 0
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     item_log: list[dict[str, Any]] = []
@@ -99,7 +136,7 @@ def _upsert(
         old = existing.get(key)
         provenance = {"source_system": system, "import_run_id": run_id}
         if old is not None and (batch.create_only or _protected(spec.name, old)):
-            counts.unchanged += 1
+            unchanged += 1
             continue
         if old is None:
             if is_items:
@@ -111,7 +148,7 @@ def _upsert(
             row = {**row, "attributes": {**(old.get("attributes") or {}), **row["attributes"]}}
         changed = [c for c in data_cols if c in row and row[c] != old.get(c)]
         if not changed:
-            counts.unchanged += 1
+            unchanged += 1
             continue
         if is_items:
             item_log.extend(
@@ -131,7 +168,7 @@ def _upsert(
     )
     if item_log:
         session.execute(insert(ItemChange), item_log)
-    counts.add(inserted=len(inserts), updated=len(updates))
+    counts.add(len(inserts), len(updates), unchanged, entity=spec.name)
 
 
 def _protected(entity: str, old: dict[str, Any]) -> bool:
@@ -203,6 +240,10 @@ def _hold_non_owner_items(
     counts.unchanged += len(batch.rows)
     mapped = _map_identical_skus(session, system, sorted(k[0] for k in existing), changes.run_id)
     held = _hold_changes(session, system, proposals, changes, now)
+    counts.say("items", f"not created or changed: {system} does not own the item master",
+               len(batch.rows))  # fmt: skip
+    counts.say("sku_mappings", "recorded for SKUs the item master knows", mapped)
+    counts.say("held_item_changes", "field values held for review", held)
     counts.notes.append(
         f"{system} does not own the item master: no item created or changed; "
         f"{mapped} SKU mapping(s) recorded, {held} field change(s) held for review, "
@@ -230,6 +271,8 @@ def _hold_frozen_owner_items(
     drop_settled(session, system, batch, existing, changes)
     new = [row for key, row in batch.rows.items() if key not in existing]
     counts.unchanged += len(batch.rows)
+    counts.say("items", "not created or changed: the item-master freeze is on", len(batch.rows))
+    counts.say("held_item_changes", "field values held for review", held)
     if not batch.create_only:
         counts.held_new_items.extend(new)
     fate = "not created" if batch.create_only else "kept aside for approval"
