@@ -31,6 +31,7 @@ from core.schema import (
     SkuSuggestion,
     SystemRecord,
 )
+from core.settings import get_settings
 from core.status import entity_counts
 from governance import freeze
 from governance.errors import GovernanceError, PermissionDenied
@@ -286,15 +287,19 @@ def test_undo_takes_back_a_non_owners_mappings_and_held_values(
 
 
 def test_undo_of_a_shopify_products_file_removes_its_mappings_and_system_records(
-    engine: Engine,
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("INVGOV_ITEM_MASTER_SYSTEM", "shopify")  # its items, mappings, records
+    get_settings.cache_clear()
     people = make_people(engine)
     before = snapshot(engine)
     source = FIXTURES / "shopify-products"
     path = sorted(p for p in source.iterdir() if p.suffix == ".csv")[0]
     (report,) = jobs.import_paths([path], "shopify-products")
     assert report.ok
-    assert snapshot(engine) != before
+    written = {w.entity: w.rows for w in report.written if w.outcome in ("inserted", "kept")}
+    assert written == {"items": 3, "sku_mappings": 3}  # the fixture's three SKUs
+    assert len(snapshot(engine)["system_records"]) == 1  # its variant without a SKU
     jobs.undo_import_as(people["admin1"], report.run_id or 0)
     assert snapshot(engine) == before
 
