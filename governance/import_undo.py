@@ -13,11 +13,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from core.change_values import key_text, key_values, typed
-from core.schema import CANONICAL_TABLES, ImportChange, ImportRun, Item, ItemChange, SkuRequest
+from core.schema import (
+    CANONICAL_TABLES,
+    AuditEntry,
+    ImportChange,
+    ImportRun,
+    Item,
+    ItemChange,
+    SkuRequest,
+)
 from core.timeutil import iso_z, utcnow
 from governance.audit import as_text, record
 from governance.errors import GovernanceError, NotFound
@@ -154,6 +162,7 @@ def undo_import(*, session: Session, actor: Actor, run_id: int) -> UndoReport:
         )
     entries = first_entries(conn, run_id)
     touched = _touched(conn, run_id, entries)
+    _refuse_if_edited_since(conn, run, touched)
     _log_item_changes(session, me, touched.get("items", []), entries.get("items", {}))
     restored = Restored()
     with refreshing(session, touched):
@@ -187,6 +196,34 @@ def _claim(conn: Connection, run_id: int, by: str) -> Any:
             f"import run {run_id} is {run.status}: only a committed run is undone"
         )
     return run
+
+
+def _refuse_if_edited_since(
+    conn: Connection, run: Any, touched: dict[str, list[dict[str, Any]]]
+) -> None:
+    """A person's later change to an item or mapping the run wrote would be lost: refused."""
+    objects = [("item", str(r["sku"])) for r in touched.get("items", [])] + [
+        ("sku_mapping", f"{r['system']}:{r['system_sku']}") for r in touched.get("sku_mappings", [])
+    ]
+    audit = AuditEntry.__table__
+    for start in range(0, len(objects), CHUNK):
+        chunk = objects[start : start + CHUNK]
+        query = (
+            select(audit.c.actor, audit.c.object_type, audit.c.object_id, audit.c.at)
+            .where(
+                tuple_(audit.c.object_type, audit.c.object_id).in_(chunk),
+                audit.c.at >= run.started_at,
+            )
+            .order_by(audit.c.id)
+            .limit(1)
+        )
+        found = conn.execute(query).first()
+        if found is not None:
+            raise GovernanceError(
+                f"import run {run.id} cannot be undone: {found.actor} changed "
+                f"{found.object_type.replace('_', ' ')} {found.object_id} at {iso_z(found.at)}, "
+                "after this import; undoing it would lose that change"
+            )
 
 
 def _withdraw_requests(session: Session, me: Actor, run: Any) -> None:

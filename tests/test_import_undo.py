@@ -33,7 +33,7 @@ from core.schema import (
 )
 from core.settings import get_settings
 from core.status import entity_counts
-from governance import freeze
+from governance import freeze, sku_requests
 from governance.errors import GovernanceError, PermissionDenied
 from governance.import_restore import KEYS
 from tests.conftest import FIXTURES, PROJECT_ROOT
@@ -389,3 +389,19 @@ def test_undo_of_a_frozen_owners_file_withdraws_its_sku_requests(
         ("SKU-D", "rejected", "steward2")
     ]
     assert requests[0].reason == f"its import run {run_id} (items.csv) was undone"
+
+
+def test_undo_refused_when_a_person_changed_what_the_import_wrote(
+    engine: Engine, tmp_path: Path
+) -> None:
+    people = make_people(engine)
+    (run_id,) = import_folder(write_folder(tmp_path / "a", {"items.csv": FILES_A["items.csv"]})).values()  # fmt: skip
+    with write_session(engine) as session:
+        approved = sku_requests.bulk_approve_imported(
+            session=session, actor=people["steward2"], skus=["SKU-B"]
+        )
+    assert approved == ["SKU-B"]
+    before = snapshot(engine)
+    with pytest.raises(GovernanceError, match=f"import run {run_id} cannot be undone: steward2 changed item SKU-B at"):  # fmt: skip
+        jobs.undo_import_as(people["steward1"], run_id)
+    assert snapshot(engine) == before
