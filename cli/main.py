@@ -15,6 +15,7 @@ from cli import (
     data_commands,
     engine_commands,
     governance_commands,
+    import_commands,
     metric_commands,
     migration_commands,
     user_commands,
@@ -29,6 +30,7 @@ DATABASE_FAILED = (
 )
 REGISTRARS = [
     data_commands.register,
+    import_commands.register,
     user_commands.register,
     metric_commands.register,
     governance_commands.register,

@@ -46,7 +46,13 @@ from core.schema.governance import (
     SeveritySla,
     SkuRequest,
 )
-from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
+from core.schema.imports import (
+    HeldItemChange,
+    ImportChange,
+    ImportRun,
+    ItemChange,
+    QuarantinedRow,
+)
 from core.schema.kpis import KpiTarget
 from core.schema.mapping import SkuSuggestion, SystemRecord
 from core.schema.migration import (
@@ -74,6 +80,7 @@ __all__ = [
     "FieldOwnership",
     "FounderRecipient",
     "HeldItemChange",
+    "ImportChange",
     "ImportRun",
     "IntegrationEvent",
     "Item",
