@@ -55,6 +55,7 @@ from core.schema.migration import (
     MigrationExplanation,
     SystemMigration,
 )
+from core.schema.planning import ChannelParameterOverride, PlanningWindows
 
 __all__ = [
     "CANONICAL_TABLES",
@@ -65,6 +66,7 @@ __all__ = [
     "BookSystem",
     "BookUnit",
     "BundleComponent",
+    "ChannelParameterOverride",
     "CycleCount",
     "DemandDay",
     "DigestRun",
@@ -90,6 +92,7 @@ __all__ = [
     "Order",
     "OrderFact",
     "OrderLine",
+    "PlanningWindows",
     "QuarantinedRow",
     "Return",
     "Review",
