@@ -17,6 +17,7 @@ from cli import (
     governance_commands,
     metric_commands,
     migration_commands,
+    planning_commands,
     user_commands,
 )
 from core.migrate import current_revision, head_revision
@@ -34,6 +35,7 @@ REGISTRARS = [
     governance_commands.register,
     cadence_commands.register,
     migration_commands.register,
+    planning_commands.register,
     engine_commands.register,
 ]
 

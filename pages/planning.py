@@ -5,8 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from core.timeutil import utcnow
-from metrics.compute import reading
-from metrics.planning_board import board_token
 from ui import data, frame
 from ui import planning_views as views
 from ui.auth import require
@@ -18,8 +16,7 @@ st.title("Planning")
 if frame.is_empty(data.entity_counts(ctx.url, ctx.version)):
     frame.show_empty_state()
     st.stop()
-with reading(data.engine_for(ctx.url)) as conn:
-    token = board_token(conn)
+token = views.current_token(ctx.url)
 as_of = token.as_of(utcnow())
 st.caption(
     f"As of {as_of:%Y-%m-%d %H:%M} UTC. Read from the pre-computed aggregates when they are "

@@ -6,6 +6,7 @@ events are whole days before it. Every expected number is worked out in the comm
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from cli.main import main as cli_main
 from core.db import get_engine, read_session, write_session
 from core.schema import AuditEntry, ChannelParameterOverride
 from core.timeutil import iso_z, utcnow
@@ -97,11 +99,11 @@ AMAZON_SS = Z98 * math.sqrt(19264 / 3136)
 AVAILABLE_B = 5  # SKU-B at DC1, a location of no channel (serves both)
 
 
-@pytest.fixture
-def planning_db(db_url: str, tmp_path: Path) -> Engine:
+def load_planning_data(db_url: str, folder: Path) -> None:
+    """Import the tiny dataset above into a database."""
     load(
         db_url,
-        tmp_path / "data",
+        folder,
         locations=("location_id,type,channel", LOCATIONS),
         items=("sku,lifecycle_status,created_at,unit_cost", ITEMS),
         bundle_components=(
@@ -114,6 +116,11 @@ def planning_db(db_url: str, tmp_path: Path) -> Engine:
         shipments=("shipment_id,order_id,line_id,location_id,shipped_at,quantity", SHIPMENTS),
         returns=(RETURNS_HEADER, RETURNS),
     )
+
+
+@pytest.fixture
+def planning_db(db_url: str, tmp_path: Path) -> Engine:
+    load_planning_data(db_url, tmp_path / "data")
     return get_engine(db_url)
 
 
@@ -189,18 +196,21 @@ def test_the_planning_page_shows_the_hand_worked_numbers(
         ["amazon", "SKU-B", "yes", AVAILABLE_B],
         ["shopify", "SKU-B", "no", AVAILABLE_B],
     ]
-    assert safety["safety stock (units)"].tolist() == pytest.approx([AMAZON_SS, SHOPIFY_SS])
-    assert safety["shortfall (units)"].tolist() == pytest.approx([AMAZON_SS - AVAILABLE_B, 0.0])
+    # values are shown to 2 decimals: 5.09 and 2.46, short by 0.09
+    assert safety["safety stock (units)"].tolist() == [round(AMAZON_SS, 2), round(SHOPIFY_SS, 2)]
+    assert (round(AMAZON_SS, 2), round(SHOPIFY_SS, 2)) == (5.09, 2.46)
+    assert safety["shortfall (units)"].tolist() == [round(AMAZON_SS - AVAILABLE_B, 2), 0.0]
     # d̄ = 4/56 and 3/56; σd = √(880/3136) and √(495/3136); L, σL, p of amazon and shopify.
-    assert safety["mean daily demand d̄ (units)"].tolist() == pytest.approx([4 / 56, 3 / 56])
-    assert safety["daily deviation σd (units)"].tolist() == pytest.approx(
-        [math.sqrt(880 / 3136), math.sqrt(495 / 3136)]
-    )
-    assert safety[["lead time L (days)", "lead-time deviation σL (days)", "service level"]].values.tolist() == [
-        [21.0, 7.0, 0.98],
-        [14.0, 3.0, 0.95],
+    assert safety["mean daily demand d̄ (units)"].tolist() == [round(4 / 56, 2), round(3 / 56, 2)]
+    assert safety["daily deviation σd (units)"].tolist() == [
+        round(math.sqrt(880 / 3136), 2),
+        round(math.sqrt(495 / 3136), 2),
+    ]
+    assert safety[["lead time L (days)", "lead-time deviation σL (days)", "service level (%)"]].values.tolist() == [
+        [21.0, 7.0, 98.0],
+        [14.0, 3.0, 95.0],
     ]  # fmt: skip
-    assert safety["z"].tolist() == pytest.approx([Z98, Z95])
+    assert safety["z"].tolist() == [round(Z98, 2), round(Z95, 2)]  # 2.05, 1.64
 
     bundles = frame_with(at, "bundle SKU")
     # shopify offers 3 KIT at DC1; C1 builds 3 // 1 = 3, C2 builds 2 // 2 = 1: oversold by 2.
@@ -220,7 +230,7 @@ def test_the_planning_page_shows_the_hand_worked_numbers(
         ["Back in stock", 0, 0, "inventory control"],
     ]
     ages = funnel["median age (days)"].tolist()
-    assert [round(a, 1) for a in ages[:3]] == [2.0, 4.0, 4.0] and ages[3] is None
+    assert ages[:3] == [2.0, 4.0, 4.0] and ages[3] is None
 
     at.multiselect(key="planning.handoff.pairs").set_value(["shopify→store"]).run()
     funnel = frame_with(at, "returns waiting")
@@ -365,3 +375,25 @@ def test_a_viewer_sees_the_settings_but_no_form(
         "wholesale",
         "Any other channel",
     ]
+
+
+def test_the_planning_cli_sets_and_shows(
+    planning_db: Engine, people: dict[str, Actor], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert (
+        cli_main(["planning", "set", "Amazon", "--lead-time-days", "30", "--user", "steward1"]) == 0
+    )
+    # the service level and deviation not given keep amazon's 0.98 and 7
+    assert capsys.readouterr().out.strip() == (
+        "amazon: service level 0.98, lead time 30 days, deviation 7 days (version 1)"
+    )
+    assert cli_main(["planning", "windows", "--dead-stock-days", "0", "--user", "steward1"]) == 1
+    assert "at least 1 day" in capsys.readouterr().err
+    assert cli_main(["planning", "set", "pos", "--service-level", "0.5", "--user", "viewer1"]) == 1
+    assert cli_main(["planning", "show"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["channels"]["amazon"] == {
+        "service_level": "0.98", "lead_time_days": "30", "lead_time_sd_days": "7", "version": 1,
+    }  # fmt: skip
+    assert (shown["dead_stock_days"], shown["windows_version"]) == (90, 0)

@@ -22,6 +22,7 @@ from ui.format import plot_label
 from ui.queries import DataVersion
 
 ALL_CHANNELS = "All channels"
+DECIMALS = 2  # values are rounded for people (and their downloads); the metrics keep the floats
 NO_CHANNEL = "no channel"
 SERIES = (
     ("raw_units", "Raw demand"),
@@ -37,6 +38,12 @@ DEMAND_COLUMNS = {
     "orders": "orders placed",
     "cancelled_share": "cancelled share (%)",
 }
+
+
+def current_token(url: str) -> board.BoardToken:
+    """The aggregates' state and the effective settings, read afresh each run (two small reads)."""
+    with reading(engine_for(url)) as conn:
+        return board.board_token(conn)
 
 
 def currency() -> str:
@@ -61,7 +68,9 @@ def demand_table(url: str, version: DataVersion, token: object, as_of: datetime)
             "fulfillable_units": w.fulfillable_units,
             "recovered_units": w.recovered_units,
             "orders": w.orders,
-            "cancelled_share": None if w.cancelled_share is None else 100 * w.cancelled_share,
+            "cancelled_share": None
+            if w.cancelled_share is None
+            else round(100 * w.cancelled_share, 1),
         }
         for w in weeks
     ]
@@ -108,6 +117,11 @@ def render_demand(table: pd.DataFrame) -> None:
     csv_download(table, label="Demand CSV", file_name="demand-per-week.csv", key="dl.demand")
 
 
+def _cents(value: float | None) -> float | None:
+    """Money rounded to cents for people (None stays None)."""
+    return None if value is None else round(value, DECIMALS)
+
+
 def _percent(column: str) -> dict[str, object]:
     return {column: st.column_config.NumberColumn(format="%.1f %%")}
 
@@ -130,9 +144,9 @@ def idle_tables(
             {
                 "location": "All locations" if p.location == board.ALL else p.location,
                 "dead units": p.dead_units,
-                f"dead value ({money})": p.dead_value,
+                f"dead value ({money})": _cents(p.dead_value),
                 "stranded units": p.stranded_units,
-                f"stranded value ({money})": p.stranded_value,
+                f"stranded value ({money})": _cents(p.stranded_value),
             }
             for p in places
         ]
@@ -145,8 +159,8 @@ def idle_tables(
                 "why": "dead (no shipment in the window)" if p.dead else "stranded (not active)",
                 "item status": p.lifecycle_status or "",
                 "units": p.units,
-                f"unit cost ({money})": board.money(p.unit_cost),
-                f"value ({money})": board.money(p.value),
+                f"unit cost ({money})": _cents(board.money(p.unit_cost)),
+                f"value ({money})": _cents(board.money(p.value)),
                 "last shipped (UTC)": p.last_shipped_at.strftime("%Y-%m-%d %H:%M")
                 if p.last_shipped_at
                 else "never",
@@ -209,16 +223,16 @@ def safety_table(url: str, version: DataVersion, token: object, as_of: datetime)
             {
                 "channel": p.channel,
                 "SKU": p.sku,
-                "shortfall (units)": p.shortfall,
+                "shortfall (units)": round(p.shortfall, DECIMALS),
                 "short": "yes" if p.short else "no",
-                "safety stock (units)": p.safety_stock,
+                "safety stock (units)": round(p.safety_stock, DECIMALS),
                 "available (units)": p.available,
-                "mean daily demand d̄ (units)": p.mean_daily,
-                "daily deviation σd (units)": p.sd_daily,
-                "lead time L (days)": float(p.lead_time_days),
-                "lead-time deviation σL (days)": float(p.lead_time_sd_days),
-                "service level": float(p.service_level),
-                "z": p.z,
+                "mean daily demand d̄ (units)": round(p.mean_daily, DECIMALS),
+                "daily deviation σd (units)": round(p.sd_daily, DECIMALS),
+                "lead time L (days)": round(float(p.lead_time_days), DECIMALS),
+                "lead-time deviation σL (days)": round(float(p.lead_time_sd_days), DECIMALS),
+                "service level (%)": round(100 * float(p.service_level), DECIMALS),
+                "z": round(p.z, DECIMALS),
                 "window demand (units)": p.demand_units,
             }
             for p in pairs
@@ -238,10 +252,7 @@ def render_safety(table: pd.DataFrame, days: int) -> None:
     if table.empty:
         st.info(f"No channel has demand in the last {days} days.")
         return
-    decimals = {c: st.column_config.NumberColumn(format="%.2f") for c in table.columns[4:12]}
-    decimals["shortfall (units)"] = st.column_config.NumberColumn(format="%.2f")
-    decimals["service level"] = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(table, hide_index=True, column_config=decimals)
+    st.dataframe(table, hide_index=True)
     csv_download(table, label="Safety stock CSV", file_name="safety-stock.csv", key="dl.safety")
 
 
@@ -297,7 +308,9 @@ def handoff_table(
                 "step": labels.step_label(s.step),
                 "returns waiting": s.count,
                 "units": s.units,
-                "median age (days)": s.median_age_days,
+                "median age (days)": None
+                if s.median_age_days is None
+                else round(s.median_age_days, 1),
                 "owning team": s.team,
             }
             for s in funnel.steps
