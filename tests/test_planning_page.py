@@ -31,12 +31,14 @@ from governance.planning_settings import (
     update_planning_windows,
 )
 from metrics.compute import reading
+from metrics.current import stored_rows
 from metrics.planning_board import (
     board_token,
     demand_weeks,
     planning_rows,
     safety_stock_table,
 )
+from metrics.refresh import refresh
 from metrics.settings_store import effective_settings
 from tests.governance_support import make_people, session_token
 from tests.test_metrics_common import load
@@ -397,3 +399,28 @@ def test_the_planning_cli_sets_and_shows(
         "service_level": "0.98", "lead_time_days": "30", "lead_time_sd_days": "7", "version": 1,
     }  # fmt: skip
     assert (shown["dead_stock_days"], shown["windows_version"]) == (90, 0)
+
+
+def test_an_edit_makes_the_next_refresh_rebuild_the_aggregates(
+    planning_db: Engine, people: dict[str, Actor]
+) -> None:
+    def shortfalls(conn: Any) -> Any:
+        rows = stored_rows(conn, utcnow())
+        if rows is None:
+            return None
+        return next(
+            r.value for r in rows if r.metric == "safety_stock_shortfalls" and r.dim == "all"
+        )
+
+    with write_session(planning_db) as session:
+        refresh(session, now=utcnow())
+    with reading(planning_db) as conn:
+        assert shortfalls(conn) == 1  # amazon SKU-B only
+    with write_session(planning_db) as session:
+        _set_shopify(session, people["steward1"], "0.9999", seen=0)
+    with reading(planning_db) as conn:
+        assert shortfalls(conn) is None  # computed with other settings: they no longer answer
+    with write_session(planning_db) as session:
+        assert refresh(session, now=utcnow()).mode == "full"
+    with reading(planning_db) as conn:
+        assert shortfalls(conn) == 2  # shopify SKU-B is short too
