@@ -18,6 +18,7 @@ from cli import (
     import_commands,
     metric_commands,
     migration_commands,
+    planning_commands,
     user_commands,
 )
 from core.migrate import current_revision, head_revision
@@ -36,6 +37,7 @@ REGISTRARS = [
     governance_commands.register,
     cadence_commands.register,
     migration_commands.register,
+    planning_commands.register,
     engine_commands.register,
 ]
 

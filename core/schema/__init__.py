@@ -61,6 +61,7 @@ from core.schema.migration import (
     MigrationExplanation,
     SystemMigration,
 )
+from core.schema.planning import ChannelParameterOverride, PlanningWindows
 
 __all__ = [
     "CANONICAL_TABLES",
@@ -71,6 +72,7 @@ __all__ = [
     "BookSystem",
     "BookUnit",
     "BundleComponent",
+    "ChannelParameterOverride",
     "CycleCount",
     "DemandDay",
     "DigestRun",
@@ -97,6 +99,7 @@ __all__ = [
     "Order",
     "OrderFact",
     "OrderLine",
+    "PlanningWindows",
     "QuarantinedRow",
     "Return",
     "Review",
