@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
-import multiprocessing
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +39,7 @@ from metrics.refresh import rebuild, refresh
 from metrics.registry import METRICS, SECTION_3_1_IDS
 from metrics.touched import Touched
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 READ_REPEATS = 5
 SECTION_3_1 = [m for m in METRICS if m.id in SECTION_3_1_IDS]
 RECENT_DAYS = 1  # the daily import: orders placed on the last day, lines, shipments
@@ -255,38 +258,49 @@ def read_figures(engine: Any) -> tuple[dict[str, Any], list[Any], datetime]:
 
 
 def in_child(step: str, url: str, folder: Path) -> tuple[dict[str, Any], float]:
-    """Run the import or the full rebuild in a fresh child process: its figures and peak RSS (MB)."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=child_step, args=(step, url, folder, queue))
-    child.start()
-    result = queue.get()
-    child.join()
-    if child.exitcode != 0 or isinstance(result, str):
-        raise RuntimeError(f"bench: the {step} child failed: {result}")
-    return result
+    """Run the import or the full rebuild in a fresh Python process: its figures and peak RSS (MB).
+
+    A plain subprocess rather than multiprocessing's spawn, which re-runs `__main__` in the child
+    (after AppTest has run, that is app.py).
+    """
+    code = "import sys; from cli.bench_run import child_step; child_step(*sys.argv[1:])"
+    done = subprocess.run(
+        [sys.executable, "-c", code, step, url, str(folder)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"bench: the {step} child failed:\n{done.stderr[-4000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["figures"], result["peak_rss_mb"]
 
 
-def child_step(step: str, url: str, folder: Path, queue: Any) -> None:
-    """In the child: one step's figures, then the child's own peak RSS (ru_maxrss is in KB)."""
-    try:
-        engine = get_engine(url)
-        if step == "import":
-            figures = import_figures("import", folder, engine)
-        else:
-            with watch_write_locks() as holds, write_session(engine) as session:
-                full, full_s = timed(lambda: rebuild(session, now=utcnow()))
-            figures = {
-                "full_refresh_seconds": round(full_s, 3),
-                "full_refresh_section_3_1_seconds": round(full.planning_seconds, 3),
-                "full_refresh_lock_hold_s": round(holds.longest_s, 3),
-            }
-        dispose_engines()
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        queue.put((figures, round(peak_mb, 1)))
-    except Exception as exc:  # reported by the parent, with the step named
-        queue.put(f"{type(exc).__name__}: {exc}")
-        raise
+def child_step(step: str, url: str, folder: str) -> None:
+    """In the child: one step's figures and the child's own peak RSS (ru_maxrss is in KB), as
+    one JSON line on standard output."""
+    engine = get_engine(url)
+    if step == "import":
+        figures = import_figures("import", Path(folder), engine)
+    else:
+        with watch_write_locks() as holds, write_session(engine) as session:
+            full, full_s = timed(lambda: rebuild(session, now=utcnow()))
+        figures = {
+            "full_refresh_seconds": round(full_s, 3),
+            "full_refresh_section_3_1_seconds": round(full.planning_seconds, 3),
+            "full_refresh_lock_hold_s": round(holds.longest_s, 3),
+        }
+    dispose_engines()
+    print(json.dumps({"figures": figures, "peak_rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: Linux's VmHWM (the peak of this program's own
+    memory; ru_maxrss would also count the parent's pages copied at fork), else ru_maxrss (KB)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def page_figures(url: str) -> dict[str, Any]:
