@@ -525,9 +525,9 @@ def test_bench_command_reports_its_figures(
     by_entity = figures["import_rows_per_s_by_entity"]
     assert set(by_entity) == set(ENTITIES) and all(v > 0 for v in by_entity.values())
     assert figures["daily_import_s"] >= figures["daily_import_seconds"]
-    assert figures["ratio_to_reference"] == round(
-        figures["metrics_full_s"] / figures["reference_s"], 2
-    )
+    # the ratio is of the unrounded times; the printed times are rounded to the millisecond
+    ratio = figures["metrics_full_s"] / figures["reference_s"]
+    assert abs(figures["ratio_to_reference"] - ratio) <= 0.02 * max(ratio, 1)
     pages = figures["page_s"]
     assert set(pages) == {p.stem for p in (PROJECT_ROOT / "pages").glob("*.py")}
     assert figures["page_errors"] == {}, figures["page_errors"]

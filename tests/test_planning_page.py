@@ -232,7 +232,10 @@ def test_the_planning_page_shows_the_hand_worked_numbers(
         ["Back in stock", 0, 0, "inventory control"],
     ]
     ages = funnel["median age (days)"].tolist()
-    assert ages[:3] == [2.0, 4.0, 4.0] and ages[3] is None
+    # ages grow with the time the test takes after ANCHOR: allow a few hours, never less
+    expected = [2.0, 4.0, 4.0]
+    assert all(e <= a <= e + 0.2 for a, e in zip(ages[:3], expected, strict=True)), ages
+    assert ages[3] is None
 
     at.multiselect(key="planning.handoff.pairs").set_value(["shopify→store"]).run()
     funnel = frame_with(at, "returns waiting")
