@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from core.engines import row_locks
 from core.schema import ChannelParameterOverride, PlanningWindows
 from core.settings import ANY_OTHER_CHANNEL, ChannelParameters
-from core.timeutil import iso_z, utcnow
-from governance.audit import record
+from core.timeutil import iso_z
+from governance.audit import apply_audited
 from governance.errors import ConflictError, GovernanceError
 from governance.permissions import Action, Actor, authorize
 from metrics.settings_store import WINDOWS_ID, effective_settings
@@ -217,23 +217,6 @@ def _apply(
     row: ChannelParameterOverride | PlanningWindows,
     values: dict[str, object],
 ) -> None:
-    """Write the fields that differ, one audit row each, and bump the version once."""
-    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
-    for name, value in changed.items():
-        record(
-            session,
-            actor=me,
-            action=Action.EDIT_KPI_TARGETS,
-            object_type=object_type,
-            object_id=object_id,
-            field=name,
-            old=getattr(row, name),
-            new=value,
-        )
-        setattr(row, name, value)
-    if changed:
-        if row.version == 0:  # first edit: the row is new (an unchanged value stores nothing)
-            session.add(row)
-        row.version += 1
-        row.updated_at, row.updated_by = utcnow(), me.name
-    session.flush()
+    """Write the fields that differ, one audit row each; a first edit stores the new row."""
+    apply_audited(session, actor=me, action=Action.EDIT_KPI_TARGETS, object_type=object_type,
+                  object_id=object_id, row=row, values=values)  # fmt: skip

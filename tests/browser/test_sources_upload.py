@@ -37,6 +37,7 @@ def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: obj
     summary.wait_for()
     assert "5 rows read, 1 would be quarantined" in summary.inner_text()
     for tab in ("orders (3)", "order_lines (4)", "shipments (3)", "quarantined (1)"):
+        main.get_by_role("tab", name=tab).wait_for()  # the tabs render just after the summary
         assert main.get_by_role("tab", name=tab).count() == 1
     with get_engine(app_server.db_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(ImportRun)).scalar_one() == 0
