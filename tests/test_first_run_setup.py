@@ -14,7 +14,7 @@ from cli.main import main
 from cli.setup_commands import cmd_setup
 from core.db import read_session, write_session
 from core.schema import FieldOwnership
-from governance import first_run
+from governance import book_systems, first_run
 from governance.errors import PermissionDenied
 from metrics.aggregates import settings_key
 from metrics.settings_store import effective_settings
@@ -141,6 +141,8 @@ def test_the_warehouse_stock_answer_is_the_book_of_the_metrics(
     with engine.connect() as conn:
         assert effective_settings(conn).book_system == "shopify"
         assert settings_key(effective_settings(conn)) != key_before  # the aggregates rebuild
+    with read_session(engine) as session:  # the Ownership page's book list says the same
+        assert book_systems.book_of(session, "DC1").system == "shopify"
 
 
 def test_cli_setup_takes_options(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
