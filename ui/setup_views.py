@@ -14,7 +14,8 @@ KEYS = {first_run.ITEM_MASTER: "setup.item_master", first_run.WAREHOUSE_STOCK: "
 
 
 def _described(answers: list[first_run.SetupAnswer]) -> str:
-    return " ".join(f"{a.system}: {a.consequence}" for a in answers) + " Now import your files."
+    owners = ", ".join(f"{a.system} owns {a.domain.replace('_', ' ')}" for a in answers)
+    return f"Saved: {owners}. Now import your files on the Sources page."
 
 
 def _save(actor: Actor) -> None:
