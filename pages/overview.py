@@ -10,6 +10,7 @@ from ui.charts import orders_per_week_figure
 from ui.filters import get_filters
 from ui.kpi_views import render_kpis
 from ui.migration_views import freeze_banner
+from ui.setup_views import render_setup
 
 actor = require("overview")
 
@@ -21,6 +22,7 @@ freeze_banner()
 counts = data.entity_counts(ctx.url, ctx.version)
 
 if frame.is_empty(counts):
+    render_setup(actor)
     frame.show_empty_state()
 else:
     render_kpis(ctx.url, ctx.version)
