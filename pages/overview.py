@@ -8,6 +8,7 @@ from ui import data, frame
 from ui.auth import require
 from ui.charts import orders_per_week_figure
 from ui.filters import get_filters
+from ui.founder_download import render_founder_download
 from ui.kpi_views import render_kpis
 from ui.migration_views import freeze_banner
 from ui.setup_views import render_setup
@@ -25,6 +26,7 @@ if frame.is_empty(counts):
     render_setup(actor)
     frame.show_empty_state()
 else:
+    render_founder_download()
     render_kpis(ctx.url, ctx.version)
     st.subheader("Data")
     frame.metric_tiles(counts)
