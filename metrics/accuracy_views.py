@@ -171,9 +171,9 @@ def by_abc_class(
     wanted, chosen = set(weeks), set(classes)
     picked: dict[str | None, list[MetricRow]] = defaultdict(list)
     for row in rows:
-        if row.metric == IRA and row.dim == "abc_class" and row.week in wanted:
-            if not chosen or row.key in chosen:
-                picked[row.key].append(row)
+        in_view = row.metric == IRA and row.dim == "abc_class" and row.week in wanted
+        if in_view and (not chosen or row.key in chosen):
+            picked[row.key].append(row)
     found = []
     for key, group in picked.items():
         total = _sum(group)
