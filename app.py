@@ -15,6 +15,7 @@ from ui.frame import PAGE_CONFIG, data_context, render_sidebar, run_framed
 # Every page of the app, one line each, keyed as in ui.auth.PAGE_ACCESS; the menu keeps this order.
 PAGES: dict[str, tuple[str, str, str]] = {  # key (url path) -> (file, title, icon)
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
+    "planning": ("pages/planning.py", "Planning", ":material/insights:"),
     "queue": ("pages/queue.py", "My queue", ":material/inbox:"),
     "exceptions": ("pages/exceptions.py", "All exceptions", ":material/report:"),
     "review": ("pages/review.py", "Weekly review", ":material/event_note:"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.apply import apply_prepared
-from connectors.batch import PreparedFile, Progress
+from connectors.batch import PreparedFile, Progress, Written
+from connectors.cells import SNAPSHOT_WARNING as WARNING
 from connectors.errors import FileRefused
-from connectors.preview import FilePreview, summarise
+from connectors.preview import FilePreview, owner_caveats, summarise
 from connectors.sources import SOURCES, SourceContext, canonical_files_in, prepare_file
 from core.db import (
     DatabaseBusy,
@@ -28,9 +29,10 @@ from core.db import (
 from core.schema import ImportRun
 from core.timeutil import utcnow
 from governance.freeze import freeze_state, request_held_skus, settle_held_skus
+from governance.import_undo import UndoReport, undo_import
 from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
-from governance.pipeline import after_import, detection_deferred
+from governance.pipeline import after_import, after_undo, detection_deferred
 from metrics.refresh import ImportRefresh
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class ImportOptions:
     location: str | None = None
     as_of: datetime | None = None
     mapping: Path | None = None
+    uploaded: bool = False  # the file was uploaded: its modification time is the upload time
 
 
 def _context(
@@ -62,6 +65,7 @@ def _context(
         as_of=options.as_of,
         mapping=options.mapping,
         file_mtime=_mtime(path),
+        file_time="the upload time" if options.uploaded else "the file's modification time",
     )
 
 
@@ -90,11 +94,22 @@ class ImportReport:
     run_id: int | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)  # per entity: what each count is
 
     @property
     def ok(self) -> bool:
         """Whether the file was committed."""
         return self.status == "committed"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notes that ask for attention (a snapshot time the file did not give), unprefixed."""
+        return [n.removeprefix(WARNING) for n in self.notes if n.startswith(WARNING)]
+
+    @property
+    def plain_notes(self) -> list[str]:
+        """The other notes."""
+        return [n for n in self.notes if not n.startswith(WARNING)]
 
     def summary(self) -> str:
         """One line a person reads in a terminal."""
@@ -243,6 +258,7 @@ def _write(
         duration_ms=duration_ms,
         run_id=run_id,
         notes=notes,
+        written=counts.written,
     )
 
 
@@ -287,12 +303,13 @@ def preview_file(
     rows: int | None = None,
 ) -> FilePreview:
     """Parse and validate a file exactly as an import would, writing nothing: what it would load."""
+    owners = owners_for_import(get_engine())
     try:
-        ctx = _context(path, system, options, owners_for_import(get_engine()))
-        prepared = prepare_file(source, path, ctx)
+        prepared = prepare_file(source, path, _context(path, system, options, owners))
     except FileRefused as refused:
         return FilePreview(file=path.name, source=source, refused=refused.reason)
-    return summarise(prepared) if rows is None else summarise(prepared, rows)
+    preview = summarise(prepared) if rows is None else summarise(prepared, rows)
+    return replace(preview, caveats=owner_caveats(prepared, owners["item_master"]))
 
 
 def import_as(
@@ -312,6 +329,16 @@ def import_as(
     log.info("%s imports %s as %s", current.name, path.name, source)
     return import_file(path, source, system=system, actor=current.name, engine=engine,
                        progress=progress, options=options)  # fmt: skip
+
+
+def undo_import_as(actor: Actor, run_id: int, *, engine: Engine | None = None) -> UndoReport:
+    """Undo an import run in one transaction (data, aggregates, audit), then detect exceptions."""
+    engine = engine or get_engine()
+    with write_session(engine) as session:
+        report = undo_import(session=session, actor=actor, run_id=run_id)
+    log.info("%s", report.summary())
+    after_undo(engine, run_id=run_id, actor=report.by)
+    return report
 
 
 def upload_sources() -> list[str]:

@@ -1,10 +1,11 @@
 """`bench [--orders N] [--json]`: the demo brand at scale, imported and measured (SPEC section 5).
 
-Generates the demo brand once, then per database (a temporary SQLite file; PostgreSQL too when
---postgres URL or INVGOV_TEST_POSTGRES_URL is given, inside a throwaway schema): imports every file
-(rows/s, aggregate refresh included), rebuilds the aggregates, refreshes the last 4 weeks,
-re-imports the last day's orders, lines and shipments (a daily import), then times what pages and
-`metrics` read.
+Generates the demo brand once (canonical CSVs in a temporary folder), then per database (a
+temporary SQLite file; PostgreSQL too when --postgres URL or INVGOV_TEST_POSTGRES_URL is given,
+inside a throwaway schema): imports every file in a child process (rows/s overall and per entity,
+its peak RSS), rebuilds the aggregates in another (its peak RSS), refreshes the last 4 weeks, runs
+detection, imports one more day's orders, lines and shipments, computes `metrics` from raw rows
+beside a DuckDB reference over the same CSVs, and runs every page through AppTest.
 The work is in cli.bench_run, imported only when the command runs.
 """
 

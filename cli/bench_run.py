@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 import jobs
+from cli.bench_reference import agreeing, compute_reference
 from core.db import LockHolds, dispose_engines, get_engine, watch_write_locks, write_session
 from core.migrate import upgrade
 from core.timeutil import utcnow
@@ -34,6 +39,7 @@ from metrics.refresh import rebuild, refresh
 from metrics.registry import METRICS, SECTION_3_1_IDS
 from metrics.touched import Touched
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 READ_REPEATS = 5
 SECTION_3_1 = [m for m in METRICS if m.id in SECTION_3_1_IDS]
 RECENT_DAYS = 1  # the daily import: orders placed on the last day, lines, shipments
@@ -150,33 +156,49 @@ def import_figures(name: str, folder: Path, engine: Any) -> dict[str, Any]:
         f"{name}_refresh_section_3_1_seconds": round(sum(refreshes.planning), 3),
         f"{name}_detection_seconds": round(total_s - import_s, 3),
         f"{name}_seconds_by_file": {r.file: round(r.duration_ms / 1000, 2) for r in reports},
+        f"{name}_rows_per_s_by_entity": {
+            Path(r.file).stem: round(r.read / max(r.duration_ms / 1000, 1e-3)) for r in reports
+        },
+        f"{name}_total_s": round(total_s, 3),
     }
 
 
 def measure(url: str, folder: Path, recent: Path) -> dict[str, Any]:
     """Every figure on one database."""
     upgrade(url)
+    dispose_engines()
+    figures, import_rss = in_child("import", url, folder)
+    rebuilt, refresh_rss = in_child("rebuild", url, folder)
     engine = get_engine(url)
-    figures = import_figures("import", folder, engine)
-    now = utcnow()
-    with watch_write_locks() as full_holds, write_session(engine) as session:
-        full, full_s = timed(lambda: rebuild(session, now=now))
-    last4 = last_weeks(now, 4)
+    last4 = last_weeks(utcnow(), 4)
     with watch_write_locks() as four_holds, write_session(engine) as session:
         four, four_s = timed(lambda: refresh(session, now=utcnow(), touched=last4))
     with watch_write_locks() as detect_holds:
         _, detect_s = timed(lambda: detect(engine))
-    figures |= {
-        "full_refresh_seconds": round(full_s, 3),
-        "full_refresh_section_3_1_seconds": round(full.planning_seconds, 3),
-        "full_refresh_lock_hold_s": round(full_holds.longest_s, 3),
+    figures |= rebuilt | {
         "refresh_last_4_weeks_seconds": round(four_s, 3),
         "refresh_last_4_weeks_section_3_1_seconds": round(four.planning_seconds, 3),
         "refresh_last_4_weeks_lock_hold_s": round(four_holds.longest_s, 3),
         "detection_seconds": round(detect_s, 3),
         "detection_max_lock_hold_s": round(detect_holds.longest_s, 3),
         **import_figures("daily_import", recent, engine),
-        **read_figures(engine),
+    }
+    reads, raw_rows, now = read_figures(engine)
+    figures |= reads
+    reference = compute_reference(folder, now)
+    pages = page_figures(url)
+    figures |= {
+        "import_rows_per_s": figures["import_rows_per_second"],
+        "import_rows_per_s_by_entity": figures["import_rows_per_s_by_entity"],
+        "refresh_4_weeks_s": figures["refresh_last_4_weeks_seconds"],
+        "daily_import_s": figures["daily_import_total_s"],
+        "detect_s": figures["detection_seconds"],
+        **pages,
+        "peak_rss_mb": {"import": import_rss, "refresh": refresh_rss},
+        "reference_s": round(reference.seconds, 3),
+        "ratio_to_reference": round(figures["metrics_full_s"] / reference.seconds, 2),
+        "reference_metrics": list(dict.fromkeys(r.metric for r in reference.rows)),
+        "reference_agrees": agreeing(reference.rows, [r.as_dict() for r in raw_rows]),
     }
     # The longest single write transaction of an import, a refresh or a detection. The full
     # rebuild is left out: it is an operator's repair (`metrics refresh --full`), not routine.
@@ -203,8 +225,9 @@ def last_weeks(now: datetime, count: int) -> Touched:
     return touched
 
 
-def read_figures(engine: Any) -> dict[str, Any]:
-    """Median time of the Overview's KPI read and of `metrics` from aggregates; raw once."""
+def read_figures(engine: Any) -> tuple[dict[str, Any], list[Any], datetime]:
+    """Median time of the Overview's KPI read and of `metrics` from aggregates; raw once (its
+    rows and as_of returned too, for the reference)."""
     now = utcnow()
     with write_session(engine) as session:
         refresh(session, now=now)
@@ -223,12 +246,74 @@ def read_figures(engine: Any) -> dict[str, Any]:
     with reading(engine) as conn:
         raw, raw_s = timed(lambda: compute_rows(conn, now))
         _, section_s = timed(lambda: compute_rows(conn, now, SECTION_3_1))
-    return {
+    figures = {
         "overview_read_ms": round(overview_s * 1000, 1),
         "metrics_from_aggregates_ms": round(stored_s * 1000, 1),
         "metrics_from_raw_seconds": round(raw_s, 2),
+        "metrics_full_s": round(raw_s, 3),
         "metrics_section_3_1_from_raw_seconds": round(section_s, 2),
         "aggregates_equal_raw": stored == raw,
+    }
+    return figures, raw, now
+
+
+def in_child(step: str, url: str, folder: Path) -> tuple[dict[str, Any], float]:
+    """Run the import or the full rebuild in a fresh Python process: its figures and peak RSS (MB).
+
+    A plain subprocess rather than multiprocessing's spawn, which re-runs `__main__` in the child
+    (after AppTest has run, that is app.py).
+    """
+    code = "import sys; from cli.bench_run import child_step; child_step(*sys.argv[1:])"
+    done = subprocess.run(
+        [sys.executable, "-c", code, step, url, str(folder)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"bench: the {step} child failed:\n{done.stderr[-4000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["figures"], result["peak_rss_mb"]
+
+
+def child_step(step: str, url: str, folder: str) -> None:
+    """In the child: one step's figures and the child's own peak RSS (ru_maxrss is in KB), as
+    one JSON line on standard output."""
+    engine = get_engine(url)
+    if step == "import":
+        figures = import_figures("import", Path(folder), engine)
+    else:
+        with watch_write_locks() as holds, write_session(engine) as session:
+            full, full_s = timed(lambda: rebuild(session, now=utcnow()))
+        figures = {
+            "full_refresh_seconds": round(full_s, 3),
+            "full_refresh_section_3_1_seconds": round(full.planning_seconds, 3),
+            "full_refresh_lock_hold_s": round(holds.longest_s, 3),
+        }
+    dispose_engines()
+    print(json.dumps({"figures": figures, "peak_rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: Linux's VmHWM (the peak of this program's own
+    memory; ru_maxrss would also count the parent's pages copied at fork), else ru_maxrss (KB)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def page_figures(url: str) -> dict[str, Any]:
+    """Each page's server-side run (AppTest, an admin signed in, default filters) and the slowest."""
+    from ui.bench_pages import time_pages  # streamlit is loaded only here
+
+    pages = time_pages(url)
+    slowest = max(pages.seconds, key=pages.seconds.__getitem__)
+    return {
+        "page_s": pages.seconds,
+        "slowest_page": slowest,
+        "slowest_page_s": pages.seconds[slowest],
+        "page_errors": pages.errors,
     }
 
 
@@ -240,5 +325,14 @@ def describe(document: dict[str, Any]) -> list[str]:
     ]
     for name, figures in document["databases"].items():
         lines.append(f"{name}:")
-        lines += [f"  {key:<40} {value}" for key, value in figures.items() if key[-7:] != "by_file"]
+        for key, value in figures.items():
+            if key.endswith(("by_file", "by_entity")) or isinstance(value, dict | list):
+                continue
+            lines.append(f"  {key:<40} {value}")
+        lines.append(f"  {'import_rows_per_s_by_entity':<40}")
+        lines += [f"    {k:<38} {v}" for k, v in figures["import_rows_per_s_by_entity"].items()]
+        lines.append(f"  {'page_s':<40}")
+        lines += [f"    {k:<38} {v}" for k, v in figures["page_s"].items()]
+        lines.append(f"  {'peak_rss_mb':<40} {figures['peak_rss_mb']}")
+        lines.append(f"  {'reference_agrees':<40} {', '.join(figures['reference_agrees'])}")
     return lines

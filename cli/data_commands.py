@@ -143,7 +143,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         for report in reports:
             stream = sys.stdout if report.ok else sys.stderr
             print(report.summary(), file=stream)
-            for note in report.notes:
+            if report.written:
+                print("  written: " + "; ".join(w.text() for w in report.written), file=stream)
+            for warning in report.warnings:
+                print(f"  warning: {warning}", file=stream)
+            for note in report.plain_notes:
                 print(f"  note: {note}", file=stream)
     refused = [r for r in reports if not r.ok]
     if refused:

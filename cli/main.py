@@ -15,8 +15,10 @@ from cli import (
     data_commands,
     engine_commands,
     governance_commands,
+    import_commands,
     metric_commands,
     migration_commands,
+    planning_commands,
     user_commands,
 )
 from core.migrate import current_revision, head_revision
@@ -29,11 +31,13 @@ DATABASE_FAILED = (
 )
 REGISTRARS = [
     data_commands.register,
+    import_commands.register,
     user_commands.register,
     metric_commands.register,
     governance_commands.register,
     cadence_commands.register,
     migration_commands.register,
+    planning_commands.register,
     engine_commands.register,
 ]
 

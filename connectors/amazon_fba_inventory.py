@@ -38,7 +38,7 @@ class AmazonFbaInventory(SourceFormat):
 
     def start(self) -> None:
         """Fix the snapshot time and the FBA location."""
-        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime)
+        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime, self.ctx.file_time)
         self.out.note(note)
         self.location = self.ctx.location or DEFAULT_LOCATION
 

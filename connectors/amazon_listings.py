@@ -40,7 +40,7 @@ class AmazonListings(SourceFormat):
 
     def start(self) -> None:
         """Fix the snapshot time and the MFN location."""
-        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime)
+        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime, self.ctx.file_time)
         self.out.note(note)
         self.location = self.ctx.location or DEFAULT_LOCATION
 

@@ -9,12 +9,16 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import ApplyCounts, Batch, Key, PreparedFile, Progress
+from connectors.canonical import ENTITIES
+from connectors.change_log import PROVENANCE, ChangeLog
+from connectors.emitter import PreparedSourceFile
 from connectors.held_items import differing_values, drop_settled, held_fields, release_held
 from connectors.resolution import resolve_system_skus
 from connectors.system_records import store_system_records
-from core.schema import HeldItemChange, ItemChange, QuarantinedRow, SkuMapping
+from core.schema import HeldItemChange, Item, ItemChange, QuarantinedRow, SkuMapping
 
 CHUNK_PARAMS = 900
+HELD = HeldItemChange.__tablename__
 WRITE_CHUNK = 5000
 
 
@@ -33,21 +37,57 @@ def apply_prepared(
     While the item-master freeze is on, the owning system's items are held like a non-owner's
     and its new SKUs are left in `counts.held_new_items` for the caller to file for approval.
     """
-    counts = ApplyCounts()
-    for batch in prepared.batches:
+    counts, changes = ApplyCounts(), ChangeLog(run_id)
+    non_owner = prepared.system != item_master_system
+    for batch in _without_unknown_mappings(session, prepared, non_owner, counts):
         is_items = batch.spec.name == "items"
         if is_items and prepared.system != item_master_system:
-            _hold_non_owner_items(session, batch, prepared.system, run_id, now, counts)
+            _hold_non_owner_items(session, batch, prepared.system, changes, now, counts)
         elif is_items and item_master_frozen:
-            _hold_frozen_owner_items(session, batch, prepared.system, run_id, now, counts)
+            _hold_frozen_owner_items(session, batch, prepared.system, changes, now, counts)
         else:
-            _upsert(session, batch, prepared.system, run_id, now, counts, progress)
+            _upsert(session, batch, prepared.system, changes, now, counts, progress)
             if is_items and not batch.create_only:
-                release_held(session, batch, prepared.system)
+                release_held(session, batch, prepared.system, changes)
+        changes.write(session)
     counts.quarantined = _quarantine(session, prepared, run_id, now)
-    counts.notes += resolve_system_skus(session, prepared, run_id=run_id, now=now)
-    counts.notes += store_system_records(session, prepared, run_id=run_id, now=now)
+    counts.notes += resolve_system_skus(session, prepared, run_id=run_id, now=now, changes=changes)
+    counts.notes += store_system_records(session, prepared, run_id=run_id, now=now, changes=changes)
+    changes.write(session)
+    records = len(prepared.system_records) if isinstance(prepared, PreparedSourceFile) else 0
+    counts.say("system_records", "source records without a SKU kept (not items)", records)
+    order = {name: i for i, name in enumerate([*ENTITIES, "held_item_changes"])}
+    counts.written.sort(key=lambda w: order.get(w.entity, len(order)))  # stable: items first
     return counts
+
+
+def _without_unknown_mappings(
+    session: Session, prepared: PreparedFile, non_owner: bool, counts: ApplyCounts
+) -> list[Batch]:
+    """A non-owner's item file maps its SKUs only to items the item master knows: its identity
+    mappings (system SKU = SKU) are left to the items step, which maps the known SKUs; the
+    others are not recorded, and counted as such."""
+    if not non_owner or not any(b.spec.name == "items" for b in prepared.batches):
+        return prepared.batches
+    out = []
+    for batch in prepared.batches:
+        if batch.spec.name == "sku_mappings":
+            batch = _known_only(session, batch, counts)
+        out.append(batch)
+    return out
+
+
+def _known_only(session: Session, batch: Batch, counts: ApplyCounts) -> Batch:
+    identity = [key for key, row in batch.rows.items() if row["sku"] == row["system_sku"]]
+    items = Item.__table__
+    known = fetch_existing(
+        session, items, ("sku",), [], [(batch.rows[k]["sku"],) for k in identity]
+    )
+    unknown = {k for k in identity if (batch.rows[k]["sku"],) not in known}
+    counts.say("sku_mappings", "not recorded: the SKU is no item of the item master", len(unknown))
+    # The known ones are mapped with the items (`_map_identical_skus`), so counted once, there.
+    kept = {key: row for key, row in batch.rows.items() if key not in set(identity)}
+    return Batch(batch.spec, batch.columns, kept, batch.create_only)
 
 
 def fetch_existing(
@@ -78,41 +118,43 @@ def _upsert(
     session: Session,
     batch: Batch,
     system: str,
-    run_id: int,
+    change_log: ChangeLog,
     now: datetime,
     counts: ApplyCounts,
     progress: Progress | None,
 ) -> None:
-    spec, table = batch.spec, batch.spec.table
+    spec, table, run_id = batch.spec, batch.spec.table, change_log.run_id
     data_cols = [c for c in batch.columns if c not in spec.key]
-    fetched = [*data_cols, "origin"] if spec.name == "sku_mappings" else data_cols
+    fetched = [*data_cols, *PROVENANCE, *(["origin"] if spec.name == "sku_mappings" else [])]
     existing = fetch_existing(session, table, spec.key, fetched, list(batch.rows))
     is_items = spec.name == "items"
+    unchanged = 0
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
+    item_log: list[dict[str, Any]] = []
     for key, row in batch.rows.items():
         old = existing.get(key)
         provenance = {"source_system": system, "import_run_id": run_id}
         if old is not None and (batch.create_only or _protected(spec.name, old)):
-            counts.unchanged += 1
+            unchanged += 1
             continue
         if old is None:
             if is_items:
                 row = {**row, "created_at": row.get("created_at") or now}
-                changes.append(_change(key[0], "(created)", None, None, system, run_id, now))
+                item_log.append(_change(key[0], "(created)", None, None, system, run_id, now))
             inserts.append({**row, **provenance})
             continue
         if is_items:
             row = {**row, "attributes": {**(old.get("attributes") or {}), **row["attributes"]}}
         changed = [c for c in data_cols if c in row and row[c] != old.get(c)]
         if not changed:
-            counts.unchanged += 1
+            unchanged += 1
             continue
         if is_items:
-            changes.extend(
+            item_log.extend(
                 _change(key[0], c, old.get(c), row[c], system, run_id, now) for c in changed
             )
+        change_log.updated(spec.name, key, old, [*changed, *PROVENANCE])
         merged = {c: row.get(c, old.get(c)) for c in data_cols}
         updates.append(
             {
@@ -124,9 +166,9 @@ def _upsert(
     _write_updates(
         session, table, spec.key, [*data_cols, "source_system", "import_run_id"], updates
     )
-    if changes:
-        session.execute(insert(ItemChange), changes)
-    counts.add(inserted=len(inserts), updated=len(updates))
+    if item_log:
+        session.execute(insert(ItemChange), item_log)
+    counts.add(len(inserts), len(updates), unchanged, entity=spec.name)
 
 
 def _protected(entity: str, old: dict[str, Any]) -> bool:
@@ -184,15 +226,24 @@ def _as_text(value: Any) -> str | None:
 
 
 def _hold_non_owner_items(
-    session: Session, batch: Batch, system: str, run_id: int, now: datetime, counts: ApplyCounts
+    session: Session,
+    batch: Batch,
+    system: str,
+    changes: ChangeLog,
+    now: datetime,
+    counts: ApplyCounts,
 ) -> None:
     """A non-owner's item file: map its SKUs to existing items and hold differing values."""
     existing = _existing_items(session, batch)
     proposals = differing_values(batch, existing)
     unknown = len(batch.rows) - len(existing)
     counts.unchanged += len(batch.rows)
-    mapped = _map_identical_skus(session, system, sorted(k[0] for k in existing), run_id)
-    held = _hold_changes(session, system, proposals, run_id, now)
+    mapped = _map_identical_skus(session, system, sorted(k[0] for k in existing), changes.run_id)
+    held = _hold_changes(session, system, proposals, changes, now)
+    counts.say("items", f"not created or changed: {system} does not own the item master",
+               len(batch.rows))  # fmt: skip
+    counts.say("sku_mappings", "recorded for SKUs the item master knows", mapped)
+    counts.say("held_item_changes", "field values held for review", held)
     counts.notes.append(
         f"{system} does not own the item master: no item created or changed; "
         f"{mapped} SKU mapping(s) recorded, {held} field change(s) held for review, "
@@ -206,15 +257,22 @@ def _existing_items(session: Session, batch: Batch) -> dict[Key, dict[str, Any]]
 
 
 def _hold_frozen_owner_items(
-    session: Session, batch: Batch, system: str, run_id: int, now: datetime, counts: ApplyCounts
+    session: Session,
+    batch: Batch,
+    system: str,
+    changes: ChangeLog,
+    now: datetime,
+    counts: ApplyCounts,
 ) -> None:
     """The item-master system's file during the freeze: differing values held, nothing written to
     items; new SKUs of a full item file are left for approval (a stock file's creates are dropped)."""
     existing = _existing_items(session, batch)
-    held = _hold_changes(session, system, differing_values(batch, existing), run_id, now)
-    drop_settled(session, system, batch, existing)
+    held = _hold_changes(session, system, differing_values(batch, existing), changes, now)
+    drop_settled(session, system, batch, existing, changes)
     new = [row for key, row in batch.rows.items() if key not in existing]
     counts.unchanged += len(batch.rows)
+    counts.say("items", "not created or changed: the item-master freeze is on", len(batch.rows))
+    counts.say("held_item_changes", "field values held for review", held)
     if not batch.create_only:
         counts.held_new_items.extend(new)
     fate = "not created" if batch.create_only else "kept aside for approval"
@@ -250,7 +308,7 @@ def _hold_changes(
     session: Session,
     system: str,
     proposals: dict[tuple[str, str], tuple[str | None, str | None]],
-    run_id: int,
+    changes: ChangeLog,
     now: datetime,
 ) -> int:
     table = HeldItemChange.__table__
@@ -263,7 +321,7 @@ def _hold_changes(
         values = {
             "proposed_value": proposed,
             "current_value": current_value,
-            "import_run_id": run_id,
+            "import_run_id": changes.run_id,
             "last_seen_at": now,
         }
         if held is None:
@@ -273,6 +331,7 @@ def _hold_changes(
                 )
             )
         elif held.proposed_value != proposed or held.current_value != current_value:
+            changes.updated(HELD, (sku, field, system), held._mapping, values)
             session.execute(update(table).where(table.c.id == held.id).values(**values))
         else:
             continue

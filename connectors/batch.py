@@ -58,20 +58,45 @@ class PreparedFile:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What happened to some of a file's rows of one entity, said in words (`items`, `inserted`, 3)."""
+
+    entity: str
+    outcome: str
+    rows: int
+
+    def text(self) -> str:
+        """E.g. `sku_mappings: 12 recorded for items the item master knows`."""
+        return f"{self.entity}: {self.rows:,} {self.outcome}"
+
+
 @dataclass
 class ApplyCounts:
-    """What applying a file changed."""
+    """What applying a file changed: totals, and per entity what each count is (`written`)."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
     notes: list[str] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)
     # New SKUs of the item-master system's file held by the item-master freeze (for approval).
     held_new_items: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, inserted: int = 0, updated: int = 0, unchanged: int = 0) -> None:
-        """Accumulate row outcomes."""
+    def add(
+        self, inserted: int = 0, updated: int = 0, unchanged: int = 0, entity: str | None = None
+    ) -> None:
+        """Accumulate row outcomes (per entity too, when named)."""
         self.inserted += inserted
         self.updated += updated
         self.unchanged += unchanged
+        if entity is not None:
+            for outcome, rows in (("inserted", inserted), ("updated", updated),
+                                  ("unchanged", unchanged)):  # fmt: skip
+                self.say(entity, outcome, rows)
+
+    def say(self, entity: str, outcome: str, rows: int) -> None:
+        """Keep one outcome of an entity's rows (nothing for none)."""
+        if rows:
+            self.written.append(Written(entity, outcome, rows))

@@ -113,13 +113,30 @@ class LocalTimes:
         return tuple(d + c for d in _DATE_ORDERS[self.day_first] for c in _CLOCKS)
 
 
-def snapshot_time(as_of: datetime | None, file_mtime: datetime | None) -> tuple[datetime, str]:
-    """The time a stock snapshot stands for, and a note saying where it came from."""
+SNAPSHOT_WARNING = "warning: "  # a note starting so is shown as a warning (page and CLI)
+HOW_TO_SET = (
+    "the file does not say when its stock was counted: if that is wrong, set the snapshot time "
+    "with --as-of ISO (the as-of field on the Sources page) and import again"
+)
+
+
+def snapshot_time(
+    as_of: datetime | None,
+    file_mtime: datetime | None,
+    file_time: str = "the file's modification time",
+) -> tuple[datetime, str]:
+    """The time a stock snapshot stands for, and a note saying where it came from (a warning
+    naming the file's or the import's time and how to set it, when no --as-of was given)."""
     if as_of is not None:
         value = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
         return value.astimezone(UTC), f"snapshot time taken from --as-of ({iso_z(value)})"
     if file_mtime is not None:
         value = file_mtime.astimezone(UTC)
-        return value, f"snapshot time taken from the file's modification time ({iso_z(value)})"
+        return value, (
+            f"{SNAPSHOT_WARNING}snapshot time taken from {file_time} ({iso_z(value)}); {HOW_TO_SET}"
+        )
     now = utcnow()
-    return now, f"snapshot time taken from the import time ({iso_z(now)})"
+    return (
+        now,
+        f"{SNAPSHOT_WARNING}snapshot time taken from the import time ({iso_z(now)}); {HOW_TO_SET}",
+    )

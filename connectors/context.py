@@ -17,3 +17,4 @@ class SourceContext:
     as_of: datetime | None = None
     mapping: Path | None = None
     file_mtime: datetime | None = None
+    file_time: str = "the file's modification time"  # what file_mtime is (an upload: its time)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
 from connectors.batch import Batch, Key
+from connectors.change_log import ChangeLog
 from core.schema import HeldItemChange
 
 CHUNK_PARAMS = 900
@@ -49,33 +50,47 @@ def differing_values(batch: Batch, existing: dict[Key, dict[str, Any]]) -> Propo
 
 
 def drop_settled(
-    session: Session, system: str, batch: Batch, existing: dict[Key, dict[str, Any]]
+    session: Session,
+    system: str,
+    batch: Batch,
+    existing: dict[Key, dict[str, Any]],
+    changes: ChangeLog,
 ) -> None:
     """Remove the system's held changes that its file now sends back at the item's current value."""
     table = HeldItemChange.__table__
     settled = [
-        held.id
+        held
         for held in session.execute(select(table).where(table.c.system == system))
         if (row := batch.rows.get((held.sku,))) is not None
         and (old := existing.get((held.sku,))) is not None
         and row.get(held.field) is not None
         and row.get(held.field) == old.get(held.field)
     ]
-    for start in range(0, len(settled), CHUNK_PARAMS):
-        chunk = settled[start : start + CHUNK_PARAMS]
-        session.execute(delete(table).where(table.c.id.in_(chunk)))
+    _delete_held(session, settled, changes)
 
 
-def release_held(session: Session, batch: Batch, system: str) -> None:
+def release_held(session: Session, batch: Batch, system: str, changes: ChangeLog) -> None:
     """The owning system's file applied: what it had held earlier (during a freeze) for the fields
     this file carries is settled by this file, so it is no longer held."""
     table = HeldItemChange.__table__
     fields = held_fields(batch)
     skus = sorted(str(key[0]) for key in batch.rows)
-    for start in range(0, len(skus) if fields else 0, CHUNK_PARAMS):
+    held_here = select(table.c.id).where(table.c.system == system).limit(1)
+    if not fields or session.execute(held_here).first() is None:
+        return
+    for start in range(0, len(skus), CHUNK_PARAMS):
         chunk = skus[start : start + CHUNK_PARAMS]
-        session.execute(
-            delete(table).where(
-                table.c.system == system, table.c.field.in_(fields), table.c.sku.in_(chunk)
-            )
+        query = select(table).where(
+            table.c.system == system, table.c.field.in_(fields), table.c.sku.in_(chunk)
         )
+        _delete_held(session, list(session.execute(query)), changes)
+
+
+def _delete_held(session: Session, rows: list[Row[Any]], changes: ChangeLog) -> None:
+    """Delete held changes by id, each kept whole in the change log."""
+    table = HeldItemChange.__table__
+    for held in rows:
+        changes.deleted(table.name, (held.sku, held.field, held.system), held._mapping)
+    ids = [held.id for held in rows]
+    for start in range(0, len(ids), CHUNK_PARAMS):
+        session.execute(delete(table).where(table.c.id.in_(ids[start : start + CHUNK_PARAMS])))

@@ -126,7 +126,7 @@ def _plan(
         if name in spec.parsers and name not in target.columns and name not in fixed and value:
             fixed[name] = value
     if "as_of" in spec.parsers and "as_of" not in target.columns and "as_of" not in fixed:
-        as_of, note = snapshot_time(ctx.as_of, ctx.file_mtime)
+        as_of, note = snapshot_time(ctx.as_of, ctx.file_mtime, ctx.file_time)
         fixed["as_of"] = iso_z(as_of)
         notes.append(note)
     carried = {*target.columns, *fixed}

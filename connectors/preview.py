@@ -40,6 +40,8 @@ class FilePreview:
     notes: tuple[str, ...] = ()
     system_records: int = 0
     refused: str | None = None
+    # Per entity, why its rows would not be written as the count suggests (entity, short, why).
+    caveats: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -86,3 +88,17 @@ def summarise(prepared: PreparedFile, rows: int = PREVIEW_ROWS) -> FilePreview:
         notes=tuple(prepared.notes),
         system_records=len({r.key for r in records}),
     )
+
+
+def owner_caveats(prepared: PreparedFile, item_master: str) -> tuple[tuple[str, str, str], ...]:
+    """What a non-owner's item rows become: no item created or changed, mappings for known SKUs."""
+    entities = {batch.spec.name for batch in prepared.batches}
+    if "items" not in entities or prepared.system == item_master:
+        return ()
+    why = f"{prepared.system} does not own the item master ({item_master} does)"
+    out = [("items", "none created", f"No item is created or changed: {why}. A differing field "
+            "value of a known item is held for review.")]  # fmt: skip
+    if "sku_mappings" in entities:
+        out.append(("sku_mappings", "known SKUs only", "A SKU mapping is recorded only for SKUs "
+                    f"the item master knows; the others are counted as unknown ({why})."))  # fmt: skip
+    return tuple(out)

@@ -23,6 +23,7 @@ from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import PreparedFile
+from connectors.change_log import ChangeLog
 from connectors.emitter import PreparedSourceFile, SkuFacts
 from connectors.suggestions import ItemIndex, suggest
 from core.schema import Item, SkuMapping, SkuSuggestion
@@ -52,6 +53,7 @@ class _Outcome:
     suggested: int = 0
     index: ItemIndex | None = None
     removed: list[tuple[str, str]] = field(default_factory=list)
+    removed_rows: list[dict[str, Any]] = field(default_factory=list)  # open ones, for the log
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
 
@@ -69,7 +71,12 @@ class _Outcome:
 
 
 def resolve_system_skus(
-    session: Session, prepared: PreparedFile, *, run_id: int, now: datetime
+    session: Session,
+    prepared: PreparedFile,
+    *,
+    run_id: int,
+    now: datetime,
+    changes: ChangeLog | None = None,
 ) -> list[str]:
     """Resolve the system SKUs of a prepared file's stock rows; returns notes for the import report."""
     seen: dict[str, set[str]] = defaultdict(set)
@@ -84,6 +91,8 @@ def resolve_system_skus(
         _resolve(session, system, sorted(skus), known, run_id, now, outcome)
     _delete(session, outcome.removed)
     _write_suggestions(session, outcome.inserts, outcome.updates)
+    if changes is not None:
+        _log_suggestions(changes, outcome)
     written = len(outcome.inserts) + len(outcome.updates)
     if outcome.mapped or written:
         log.info("%s: %d barcode mapping(s), %d suggestion(s) written", prepared.file_name,
@@ -108,11 +117,9 @@ def _resolve(
     unresolved = [s for s in rest if s not in canonical]
     decided = _suggestions(session, system, skus)
     pending = set(unresolved)
-    outcome.removed += [
-        (system, s)
-        for s, row in decided.items()
-        if row["status"] == Status.OPEN and s not in pending
-    ]
+    gone = [s for s, row in decided.items() if row["status"] == Status.OPEN and s not in pending]
+    outcome.removed += [(system, s) for s in gone]
+    outcome.removed_rows += [decided[s] for s in gone]
     if not unresolved:
         return
     if outcome.index is None:
@@ -127,6 +134,9 @@ def _resolve(
         outcome.mapped += len(new_mappings)
     by_barcode = {m["system_sku"] for m in new_mappings}
     outcome.removed += [(system, s) for s in by_barcode if s in decided]
+    outcome.removed_rows += [
+        decided[s] for s in by_barcode if s in decided and decided[s]["status"] == Status.OPEN
+    ]
     for system_sku in unresolved:
         if system_sku not in by_barcode:
             found = facts.get(system_sku, SkuFacts())
@@ -156,7 +166,8 @@ def _keep_unmapped(
                                 "updated_at": now, "version": 1})  # fmt: skip
     elif any(old[name] != values[name] for name in COMPARED):
         outcome.updates.append({"k_system": system, "k_system_sku": system_sku, **values,
-                                "updated_at": now, "version": old["version"] + 1})  # fmt: skip
+                                "updated_at": now, "version": old["version"] + 1,
+                                "old": old})  # fmt: skip
 
 
 def _unique_barcode(index: ItemIndex, facts: SkuFacts, old: dict[str, Any] | None) -> str | None:
@@ -180,6 +191,18 @@ def _mapping(system: str, system_sku: str, sku: str, run_id: int) -> dict[str, A
     }
 
 
+def _log_suggestions(changes: ChangeLog, outcome: _Outcome) -> None:
+    """Keep what the suggestions were before this import (the table has no import_run_id)."""
+    name = SUGGESTIONS.name
+    for row in outcome.inserts:
+        changes.inserted(name, (row["system"], row["system_sku"]))
+    for row in outcome.updates:
+        key = (row["k_system"], row["k_system_sku"])
+        changes.updated(name, key, row["old"], (*COMPARED, "updated_at", "version"))
+    for row in outcome.removed_rows:
+        changes.deleted(name, (row["system"], row["system_sku"]), row)
+
+
 def _write_suggestions(
     session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
 ) -> None:
@@ -195,7 +218,8 @@ def _write_suggestions(
             )
             .values({c: bindparam(c) for c in (*COMPARED, "updated_at", "version")})
         )
-        session.connection().execute(statement, updates)
+        rows = [{name: v for name, v in row.items() if name != "old"} for row in updates]
+        session.connection().execute(statement, rows)
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:

@@ -56,7 +56,7 @@ class ShopifyInventory(SourceFormat):
     def start(self) -> None:
         """Fix the snapshot time and prepare item names."""
         self.as_of: datetime
-        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime)
+        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime, self.ctx.file_time)
         self.out.note(note)
         self.names = VariantNames()
         self.item_lines: dict[str, tuple[int, str]] = {}

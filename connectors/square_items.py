@@ -36,7 +36,7 @@ class SquareItems(SourceFormat):
 
     def start(self) -> None:
         """Fix the snapshot time."""
-        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime)
+        self.as_of, note = snapshot_time(self.ctx.as_of, self.ctx.file_mtime, self.ctx.file_time)
         self.out.note(note)
 
     def row(self, row: Row) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.batch import PreparedFile
+from connectors.change_log import ChangeLog
 from connectors.emitter import PreparedSourceFile, SystemRecord
 from core.schema import ImportRun
 from core.schema import SystemRecord as SystemRecordRow
@@ -49,20 +50,26 @@ def source_key(key: str) -> str:
 
 
 def store_system_records(
-    session: Session, prepared: PreparedFile, *, run_id: int, now: datetime
+    session: Session,
+    prepared: PreparedFile,
+    *,
+    run_id: int,
+    now: datetime,
+    changes: ChangeLog | None = None,
 ) -> list[str]:
     """Upsert the file's records without a SKU, drop those that now have one; notes for the report."""
     if not isinstance(prepared, PreparedSourceFile):
         return []
     records = {(r.system, source_key(r.key)): r for r in prepared.system_records}
     notes = []
+    changes = changes or ChangeLog(run_id)
     if records:
-        counts = _upsert(session, records, prepared, run_id, now)
+        counts = _upsert(session, records, prepared, changes, now)
         notes.append(
             f"{len(records)} source record(s) without a SKU kept as system records "
             f"({counts.new} new, {counts.changed} changed, {counts.seen_again} seen again)"
         )
-    gone = _drop_resolved(session, prepared, {key for _, key in records})
+    gone = _drop_resolved(session, prepared, {key for _, key in records}, changes)
     if gone:
         notes.append(f"{gone} system record(s) removed: the file shows them with a SKU now")
     return notes
@@ -72,9 +79,10 @@ def _upsert(
     session: Session,
     records: dict[tuple[str, str], SystemRecord],
     prepared: PreparedFile,
-    run_id: int,
+    changes: ChangeLog,
     now: datetime,
 ) -> _Counts:
+    run_id = changes.run_id
     existing = _existing(session, list(records))
     shas = _run_shas(session, {row["import_run_id"] for row in existing.values()})
     counts, inserts, updates = _Counts(), [], []
@@ -91,6 +99,7 @@ def _upsert(
             continue  # the same file again: nothing to write
         counts.seen_again += same
         counts.changed += not same
+        changes.updated(RECORDS.name, key, old, (*COLUMNS, "last_seen_at", "import_run_id"))
         updates.append((key, {**merged, "last_seen_at": now, "import_run_id": run_id}))
     _write(session, inserts, updates)
     counts.new = len(inserts)
@@ -98,7 +107,9 @@ def _upsert(
     return counts
 
 
-def _drop_resolved(session: Session, prepared: PreparedSourceFile, kept: set[str]) -> int:
+def _drop_resolved(
+    session: Session, prepared: PreparedSourceFile, kept: set[str], changes: ChangeLog
+) -> int:
     """Remove this system's records whose source key the file now shows with a SKU."""
     if not prepared.keys_with_sku:
         return 0
@@ -106,6 +117,8 @@ def _drop_resolved(session: Session, prepared: PreparedSourceFile, kept: set[str
         session.scalars(select(RECORDS.c.source_key).where(RECORDS.c.system == prepared.system))
     )
     gone = sorted((stored & {source_key(k) for k in prepared.keys_with_sku}) - kept)
+    for row in _existing(session, [(prepared.system, key) for key in gone]).values():
+        changes.deleted(RECORDS.name, (row["system"], row["source_key"]), row)
     for chunk in _chunks(gone):
         session.execute(
             delete(RECORDS).where(

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from core.schema import CANONICAL_TABLES, BookSystem
+from core.schema import CANONICAL_TABLES, BookSystem, ChannelParameterOverride, PlanningWindows
 from core.timeutil import UTCEpoch
 
 MANIFEST = "_invgov.json"
@@ -69,8 +69,9 @@ def column_kind(sql_type: TypeEngine[Any]) -> ColumnKind:
     raise TypeError(f"no Parquet type for {sql_type!r}")
 
 
-# Steward tables a metric reads besides the canonical entities (the book system of a location).
-METRIC_INPUTS: tuple[type, ...] = (BookSystem,)
+# Steward tables a metric reads besides the canonical entities (the book system of a location,
+# the planning settings stewards override: metrics.settings_store).
+METRIC_INPUTS: tuple[type, ...] = (BookSystem, ChannelParameterOverride, PlanningWindows)
 
 
 def canonical_tables() -> list[Table]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -125,3 +126,28 @@ def record_many(session: Session, entries: list[dict[str, object]]) -> int:
     ]
     session.execute(insert(AuditEntry), rows)
     return len(rows)
+
+
+def apply_audited(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    row: Any,
+    values: dict[str, object],
+) -> None:
+    """Set the fields of a versioned settings row that differ, one audit row each, and bump its
+    version once (a row at version 0 is new and is added only when something changed)."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        record(session, actor=actor, action=action, object_type=object_type,
+               object_id=object_id, field=name, old=getattr(row, name), new=value)  # fmt: skip
+        setattr(row, name, value)
+    if changed:
+        if row.version == 0:
+            session.add(row)
+        row.version += 1
+        row.updated_at, row.updated_by = utcnow(), actor.name
+    session.flush()

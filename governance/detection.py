@@ -35,6 +35,7 @@ from governance.rules import RULES
 from governance.targets import load_targets
 from governance.vocabulary import SYSTEM
 from metrics.compute import reading
+from metrics.settings_store import effective_settings
 
 log = logging.getLogger(__name__)
 DETECTION_LOCK = 74_110_005  # advisory lock key (PostgreSQL): one detection batch writes at a time
@@ -75,7 +76,9 @@ def find_all(
     conn: Connection, as_of: datetime, rules: Sequence[ExceptionRule] = RULES
 ) -> dict[ExceptionRule, list[Found]]:
     """Every rule's findings at as_of, read on one connection (folded: one per problem)."""
-    ctx = make_detect_context(as_of, load_targets(conn), field_owners(conn))
+    ctx = make_detect_context(
+        as_of, load_targets(conn), field_owners(conn), effective_settings(conn)
+    )
     findings = {}
     for rule in rules:
         started = time.perf_counter()

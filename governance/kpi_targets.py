@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.engines import row_locks
 from core.schema import KpiTarget
-from core.timeutil import iso_z, utcnow
-from governance.audit import record
+from core.timeutil import iso_z
+from governance.audit import apply_audited
 from governance.directory import DEFAULT_TEAMS, team_named
 from governance.errors import ConflictError, GovernanceError
 from governance.permissions import Action, Actor, authorize
@@ -97,20 +97,5 @@ def update_kpi_target(
 
 def _apply(session: Session, me: Actor, row: KpiTarget, values: dict[str, object]) -> None:
     """Write the fields that differ, one audit row each, and bump the version once."""
-    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
-    for name, value in changed.items():
-        record(
-            session,
-            actor=me,
-            action=Action.EDIT_KPI_TARGETS,
-            object_type=OBJECT_TYPE,
-            object_id=row.metric,
-            field=name,
-            old=getattr(row, name),
-            new=value,
-        )
-        setattr(row, name, value)
-    if changed:
-        row.version += 1
-        row.updated_at, row.updated_by = utcnow(), me.name
-    session.flush()
+    apply_audited(session, actor=me, action=Action.EDIT_KPI_TARGETS, object_type=OBJECT_TYPE,
+                  object_id=row.metric, row=row, values=values)  # fmt: skip

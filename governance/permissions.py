@@ -60,6 +60,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_MIGRATION = "manage_migration"  # beyond SPEC's table: issue 18, stewards and admins
+    UNDO_IMPORT = "undo_import"  # beyond SPEC's table: issue 14, stewards and admins
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.MANAGE_USERS: Permission("manage users, roles and teams", _, _, _, Y),
     Action.READ_AUDIT_LOG: Permission("read the audit log", _, _, _, Y),
     # A system migration (parallel run, explained pairs, cutover) and the item-master freeze:
+    Action.UNDO_IMPORT: Permission("undo an import", _, _, Y, Y),
     Action.MANAGE_MIGRATION: Permission(
         "run a system migration or the item-master freeze", _, _, Y, Y
     ),

@@ -52,6 +52,19 @@ def after_import(engine: Engine, *, run_id: int | None, actor: str | None) -> No
     _run(engine, [run_id], actor)
 
 
+def after_undo(engine: Engine, *, run_id: int, actor: str) -> None:
+    """Run exception detection after an import was undone: what it opened is cleared by data."""
+    try:
+        detect(engine, trigger=f"after undoing import run {run_id} by {actor}")
+    except DatabaseBusy as busy:
+        log.warning("exception detection after an undo postponed: %s", busy)
+        return
+    except (GovernanceError, SQLAlchemyError):
+        log.exception("exception detection after an undo failed; run `manage.py detect` again")
+        return
+    alert_after_detection(engine)
+
+
 @contextmanager
 def detection_deferred() -> Iterator[None]:
     """Imports inside the block detect once at its end (per engine), not after every file."""

@@ -17,6 +17,7 @@ from metrics.errors import MetricError
 from metrics.facts import SHAPES, Fact, finish, load_facts, percentile_rows
 from metrics.model import MetricDef, MetricRow, Part, Shape, Window, make_context
 from metrics.registry import BY_ID, METRIC_IDS, METRICS, metric
+from metrics.settings_store import effective_settings
 
 log = logging.getLogger(__name__)
 ORDER = {metric_id: index for index, metric_id in enumerate(METRIC_IDS)}
@@ -44,7 +45,7 @@ def compute_rows(
     With held, the inputs the aggregates keep (book units, demand days) are read from them: only
     valid at the instant they hold.
     """
-    ctx = make_context(as_of, settings, window, held=held)
+    ctx = make_context(as_of, settings or effective_settings(conn), window, held=held)
     facts: dict[str, list[Fact]] = {}
     percentiles: dict[str, list[MetricDef]] = {}
     rows: list[MetricRow] = []

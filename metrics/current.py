@@ -23,12 +23,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from core.db import write_session
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from metrics.aggregates import State, load_state, settings_key, stored_weekly_rows
 from metrics.compute import compute_rows, reading, sort_rows
 from metrics.families import EVERY_REFRESH, STOCK_METRICS
 from metrics.model import MetricRow
 from metrics.refresh import RefreshReport, refresh
+from metrics.settings_store import effective_settings
 from metrics.snapshots import history_rows, snapshot_rows
 from metrics.touched import anything_between, audited_since
 
@@ -41,7 +42,8 @@ def holding_state(
     """The state when the aggregates equal a raw computation at as_of (same settings, nothing
     happened since the state's instant), else None."""
     state = load_state(conn)
-    if state is None or state.settings_key != settings_key(settings) or as_of < state.as_of:
+    key = settings_key(settings or effective_settings(conn))
+    if state is None or state.settings_key != key or as_of < state.as_of:
         return None
     if state.stock_as_of is None or anything_between(conn, state.as_of, as_of):
         return None
@@ -57,7 +59,7 @@ def stored_rows(
     conn: Connection, as_of: datetime, settings: Settings | None = None
 ) -> list[MetricRow] | None:
     """Every metric row at as_of read from the aggregates, or None when they do not hold as_of."""
-    chosen = settings or get_settings()
+    chosen = settings or effective_settings(conn)
     state = holding_state(conn, as_of, chosen)
     if state is None or state.stock_as_of is None:
         return None

@@ -16,6 +16,7 @@ from metrics.compute import reading
 from metrics.errors import MetricError
 from metrics.model import Context, MetricDef, RecordLoader, Shape, make_context
 from metrics.registry import metric
+from metrics.settings_store import effective_settings
 from metrics.sql import number
 
 HIDDEN_COLUMNS = ("wd", "created_epoch", "approved_epoch", "shortfall_exact")
@@ -26,10 +27,10 @@ def records_behind(
 ) -> pd.DataFrame:
     """The records a metric row counts (e.g. the split orders of that week and channel)."""
     definition = metric(str(row.get("metric")))
-    ctx = make_context(as_of, settings)
     filters = row_filter(definition, row)
     source = definition.source
     with reading(engine) as conn:
+        ctx = make_context(as_of, settings or effective_settings(conn))
         if source.drill_load is not None:
             return _python_records(conn, source.drill_load, source.order_by, ctx, filters)
         if source.drill is not None or source.load is None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.engines import bulk_insert
 from core.schema import BookUnit, DemandDay, MetricWeek, OpenReturn, OrderFact
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from metrics.aggregates import lock_state, week_rows
 from metrics.compute import compute_rows
 from metrics.families import FAMILIES, FamilyMetrics
@@ -30,6 +30,7 @@ from metrics.order_facts import fact_query
 from metrics.refresh import RefreshReport
 from metrics.refresh import _conclude as conclude
 from metrics.safety_stock import demand_day_query
+from metrics.settings_store import effective_settings
 from metrics.snapshots import OPEN_COLUMNS, open_return_set, stock_rows_now
 from metrics.stock import book_units
 
@@ -63,7 +64,7 @@ def compute_from(
 ) -> Computed:
     """Every aggregate at `now`, computed from the raw rows `source` reads."""
     started = time.perf_counter()
-    chosen = settings or get_settings()
+    chosen = settings or effective_settings(source)
     ctx = make_context(now, chosen)
     return Computed(
         now,

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from core.timeutil import utcnow
 from metrics.aggregates import (
     family_by_name,
@@ -42,6 +42,7 @@ from metrics.planning_inputs import (
     rebuild_demand_days,
     store_book_units,
 )
+from metrics.settings_store import effective_settings
 from metrics.snapshots import (
     backfill_history,
     every_refresh_rows,
@@ -181,8 +182,8 @@ def _conclude(
 def rebuild(session: Session, *, now: datetime, settings: Settings | None = None) -> RefreshReport:
     """Recompute every aggregate at `now` from raw rows (the state moves to exactly `now`)."""
     started = time.perf_counter()
-    chosen = settings or get_settings()
     conn = session.connection()
+    chosen = settings or effective_settings(conn)
     lock_state(conn)
     report = RefreshReport("full", now, stock=True)
     report.windows = recompute(conn, Touched().everything(), report, chosen)
@@ -206,8 +207,8 @@ def refresh(
     `demand` holds the demand days of the touched orders before an import wrote them (without
     it, touched orders make the demand days be recomputed whole)."""
     started = time.perf_counter()
-    chosen = settings or get_settings()
     conn = session.connection()
+    chosen = settings or effective_settings(conn)
     lock_state(conn)
     state = load_state(conn)
     if state is None or state.settings_key != settings_key(chosen):
@@ -259,11 +260,12 @@ class ImportRefresh:
         conn = session.connection()
         keys = row_keys(conn, rows_by_entity)
         state = load_state(conn)
-        if state is None or state.settings_key != settings_key():
+        chosen = effective_settings(conn)
+        if state is None or state.settings_key != settings_key(chosen):
             return cls(keys, Touched(), None)
         demand = None
         if len(keys.order_ids) <= LOOKUP_LIMIT and Family.ORDERS not in keys.whole:
-            demand = demand_before(conn, state.as_of, get_settings(), keys.order_ids)
+            demand = demand_before(conn, state.as_of, chosen, keys.order_ids)
         return cls(keys, touched_by_keys(conn, keys), _items(conn, keys), demand)
 
     def finish(self, session: Session, *, now: datetime) -> RefreshReport:

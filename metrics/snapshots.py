@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, case, delete, func, insert, select
 
 from core.schema import MetricSnapshot, OpenReturn
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from core.timeutil import SECONDS_PER_DAY, to_epoch, utcnow, week_label, week_start
 from metrics.compute import compute_rows, row_exists, sort_rows
 from metrics.facts import finish, rollup
@@ -32,6 +32,7 @@ from metrics.model import Context, MetricRow, Window, parts_from_json, parts_to_
 from metrics.order_facts import stalled_rows
 from metrics.registry import metric
 from metrics.returns import open_return_records
+from metrics.settings_store import effective_settings
 from metrics.sql import epoch, happened, integer_sum, monday_day, number
 
 SECONDS_PER_HOUR = 3600
@@ -128,7 +129,7 @@ def snapshot_rows(
 ) -> list[MetricRow]:
     """Every snapshot metric's rows at as_of: counted from the open sets, the stock rows given,
     and the every-refresh rows given (computed from raw rows at as_of when not given)."""
-    chosen = settings or get_settings()
+    chosen = settings or effective_settings(conn)
     if instant is None:
         instant = every_refresh_rows(conn, as_of, chosen)
     rows = [

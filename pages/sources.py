@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from governance.permissions import Action, may_ever
-from ui import frame, sources_folders, sources_upload, sources_views
+from ui import frame, sources_folders, sources_undo, sources_upload, sources_views
 from ui.auth import require
 
 actor = require("sources")
@@ -16,6 +16,9 @@ if may_ever(actor, Action.IMPORT_FILES):
     st.subheader("Import files")
     sources_upload.import_panel(actor)
     sources_views.job_panel(ctx)
+    if may_ever(actor, Action.UNDO_IMPORT):
+        st.subheader("Undo an import")
+        sources_undo.undo_panel(actor, ctx)
 else:
     st.info(
         "Stewards and admins import files here. Below: what has been imported, and how fresh "

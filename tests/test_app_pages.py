@@ -26,9 +26,15 @@ from ui.format import age_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "app.py")
-PAGES = ("pages/overview.py", "pages/data.py", "pages/account.py", "pages/admin.py")
+PAGES = (
+    "pages/overview.py",
+    "pages/planning.py",
+    "pages/data.py",
+    "pages/account.py",
+    "pages/admin.py",
+)
 ADMIN = "admin"
-DATA_PAGES = ("pages/overview.py", "pages/data.py")
+DATA_PAGES = ("pages/overview.py", "pages/planning.py", "pages/data.py")
 PAYLOAD = "<script>alert(1)</script>"
 # Elements that show their content as plain text (no Markdown, no HTML).
 TEXT_ONLY = {"dataframe", "arrow_data_frame", "text", "code"}
@@ -116,7 +122,7 @@ def metric_values(at: AppTest) -> dict[str, str]:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_an_empty_database(db_url: str, page: str) -> None:
     at = run_page(page)
-    assert at.title[0].value in {"Overview", "Data", "My account", "Admin"}
+    assert at.title[0].value in {"Overview", "Planning", "Data", "My account", "Admin"}
     if page not in DATA_PAGES:
         return
     shown = " ".join(str(e.value) for e in [*at.info, *at.code, *at.text])
@@ -150,7 +156,7 @@ def test_overview_says_what_to_import_when_empty(db_url: str) -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_a_filled_database(filled_db: str, page: str) -> None:
     at = run_page(page)
-    assert at.title[0].value in {"Overview", "Data", "My account", "Admin"}
+    assert at.title[0].value in {"Overview", "Planning", "Data", "My account", "Admin"}
     freshness = at.sidebar.dataframe[0].value
     # Canonical files count as their domain owner: locations and items from erp, orders from oms.
     assert set(zip(freshness["source"], freshness["system"], strict=True)) == {

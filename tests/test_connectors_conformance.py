@@ -13,6 +13,7 @@ import jobs
 from connectors.auto import FORMATS, detect
 from connectors.reading import read_path
 from connectors.sources import SOURCES, SourceContext, prepare_file
+from core.settings import get_settings
 from tests.conftest import FIXTURES
 from tests.connectors_support import all_counts, quarantined
 
@@ -28,6 +29,7 @@ class Case:
     bad_line: int
     bad_text: str
     mapping: str | None = None
+    item_master: str | None = None  # the system owning the item master while the case runs
 
     @property
     def path(self) -> Path:
@@ -38,7 +40,14 @@ class Case:
 
 
 CASES = [
-    Case("shopify-products", "shopify-products/products_export.csv", 7, "4.00638E+12"),
+    # A non-owner's product file creates nothing (issue 14): Shopify owns the item master here.
+    Case(
+        "shopify-products",
+        "shopify-products/products_export.csv",
+        7,
+        "4.00638E+12",
+        item_master="shopify",
+    ),
     Case("shopify-inventory", "shopify-inventory/inventory_export.csv", 7, "lots"),
     Case("shopify-orders", "shopify-orders/orders_export.csv", 9, "two"),
     Case("amazon-listings", "amazon-listings/open_listings.txt", 5, "NW-SOCK"),
@@ -51,6 +60,13 @@ CASES = [
     Case("mapped", "mapped/pos_sales.csv", 4, "1,5", "generic_pos_sales.toml"),
 ]
 IDS = [c.fixture for c in CASES]
+
+
+def owned_by(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set the case's item-master system for the test."""
+    if case.item_master is not None:
+        monkeypatch.setenv("INVGOV_ITEM_MASTER_SYSTEM", case.item_master)
+        get_settings.cache_clear()
 
 
 def test_every_source_format_has_a_conformance_case() -> None:
@@ -85,7 +101,10 @@ def test_keys_are_complete_and_unique(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_bad_row_is_quarantined_with_file_and_line(case: Case, engine: Engine) -> None:
+def test_bad_row_is_quarantined_with_file_and_line(
+    case: Case, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owned_by(case, monkeypatch)
     report = jobs.import_file(case.path, case.source, engine=engine, options=case.options())
     assert report.ok, report.reason
     assert report.quarantined == 1
@@ -97,7 +116,10 @@ def test_bad_row_is_quarantined_with_file_and_line(case: Case, engine: Engine) -
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_second_import_changes_nothing(case: Case, engine: Engine) -> None:
+def test_second_import_changes_nothing(
+    case: Case, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owned_by(case, monkeypatch)
     first = jobs.import_file(case.path, case.source, engine=engine, options=case.options())
     before = (all_counts(engine), len(quarantined(engine)))
     second = jobs.import_file(case.path, case.source, engine=engine, options=case.options())

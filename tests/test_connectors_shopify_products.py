@@ -149,13 +149,33 @@ def test_demo_store_without_skus_creates_nothing_and_says_so(
     assert f"{variants} variant(s) without a SKU" in report.notes
 
 
-def test_products_of_a_non_owner_are_held_and_mapped_not_created(engine: Engine) -> None:
+def test_products_of_a_non_owner_are_held_and_mapped_not_created(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Issue 14: a non-owner's products map only SKUs the item master knows (here NW-MUG, made by
+    # the erp's items file); the two others are no items, so no mapping points at them.
+    erp_items = tmp_path / "items.csv"
+    erp_items.write_text("sku,name,lifecycle_status\nNW-MUG,Camp Mug,active\n")
+    assert jobs.import_file(erp_items, "canonical", engine=engine).ok
     path = FIXTURES / "shopify-products" / "products_export.csv"
     report = jobs.import_file(path, "shopify-products", engine=engine)
-    assert report.ok and count(engine, "items") == 0
-    assert {m["system_sku"] for m in table_rows(engine, "sku_mappings")} == {
-        "NW-TEE-S", "NW-TEE-M", "NW-MUG",
-    }  # fmt: skip
+    assert report.ok and count(engine, "items") == 1
+    assert [(m["system"], m["system_sku"]) for m in table_rows(engine, "sku_mappings")] == [
+        ("shopify", "NW-MUG")
+    ]
+    # The report says what each number counts, and agrees with the notes and the database.
+    # 5 held: NW-MUG's category, brand, barcode, lifecycle (retired) and parent differ from the
+    # erp's row (its name is the same); 1 variant without a SKU kept as a system record.
+    assert [w.text() for w in report.written] == [
+        "items: 3 not created or changed: shopify does not own the item master",
+        "sku_mappings: 2 not recorded: the SKU is no item of the item master",
+        "sku_mappings: 1 recorded for SKUs the item master knows",
+        "held_item_changes: 5 field values held for review",
+        "system_records: 1 source records without a SKU kept (not items)",
+    ]
+    assert report.inserted == 0 and report.unchanged == 3
+    (note,) = [n for n in report.notes if "does not own the item master" in n]
+    assert "1 SKU mapping(s) recorded" in note and "2 SKU(s) unknown to the item master" in note
 
 
 def test_fixture_values(engine: Engine, shopify_master: None) -> None:

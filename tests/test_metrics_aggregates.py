@@ -23,7 +23,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert, select, update
 
+import jobs
+from cli.bench_reference import agreeing, compute_reference
+from cli.bench_run import describe
 from cli.main import main
+from connectors.canonical import ENTITIES
 from core.db import get_engine, write_session
 from core.schema import (
     BookUnit,
@@ -38,6 +42,8 @@ from core.schema import (
 )
 from core.settings import Settings, get_settings
 from core.timeutil import iso_z, parse_iso, utcnow, week_label
+from demo.generate import generate_files
+from demo.plan import DemoPlan
 from governance.audit import record
 from metrics import combine_weeks, compute_metrics
 from metrics.aggregates import day_of_week, load_state
@@ -45,6 +51,7 @@ from metrics.compute import compute_rows, reading
 from metrics.current import rows_at, stored_rows
 from metrics.families import SNAPSHOT_IDS
 from metrics.refresh import rebuild, refresh, refreshing
+from metrics.registry import METRICS
 from metrics.snapshots import history_rows, week_end_instants
 from metrics.window import window_rows
 from tests.test_metrics_common import SPEC_31_METRIC_IDS, load
@@ -511,6 +518,67 @@ def test_bench_command_reports_its_figures(
         "refresh_last_4_weeks_lock_hold_s", "detection_max_lock_hold_s",
     }  # fmt: skip
     assert figures["max_lock_hold_s"] == max(holds.values()) > 0
+    # Issue 15's figures, present and typed (not timed: a busy machine makes any bound flaky).
+    seconds = ("metrics_full_s", "refresh_4_weeks_s", "daily_import_s", "detect_s", "reference_s")
+    assert all(isinstance(figures[k], float) and figures[k] >= 0 for k in seconds), figures
+    assert figures["import_rows_per_s"] == figures["import_rows_per_second"] > 0
+    by_entity = figures["import_rows_per_s_by_entity"]
+    assert set(by_entity) == set(ENTITIES) and all(v > 0 for v in by_entity.values())
+    assert figures["daily_import_s"] >= figures["daily_import_seconds"]
+    # the ratio is of the unrounded times; the printed times are rounded to the millisecond
+    ratio = figures["metrics_full_s"] / figures["reference_s"]
+    assert abs(figures["ratio_to_reference"] - ratio) <= 0.02 * max(ratio, 1)
+    pages = figures["page_s"]
+    assert set(pages) == {p.stem for p in (PROJECT_ROOT / "pages").glob("*.py")}
+    assert figures["page_errors"] == {}, figures["page_errors"]
+    assert figures["slowest_page_s"] == pages[figures["slowest_page"]] == max(pages.values())
+    rss = figures["peak_rss_mb"]
+    assert set(rss) == {"import", "refresh"} and all(50 < v < 4096 for v in rss.values()), rss
+    # The DuckDB reference computed the same rows as `metrics` for every metric it covers.
+    assert figures["reference_agrees"] == figures["reference_metrics"]
+    assert set(HEADLINE) <= set(figures["reference_agrees"])
+    text_lines = describe(document)
+    assert any(line.split()[:1] == ["slowest_page_s"] for line in text_lines)
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ORDER = [m.id for m in METRICS]
+# Metrics whose reference rows (cli.bench_reference, DuckDB over the CSVs) must equal `metrics`.
+HEADLINE = (
+    "inventory_record_accuracy", "split_order_rate", "fill_rate", "stalled_orders",
+    "return_lag_p50_hours", "return_lag_p90_hours", "integration_failure_rate",
+)  # fmt: skip
+
+
+def test_the_duckdb_reference_agrees_with_metrics_json(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A small demo brand written as canonical CSVs, imported, then `metrics --json` beside the
+    # hand-written DuckDB SQL over the same files (an independent path to the same numbers).
+    plan = DemoPlan(seed=7, end=utcnow().date() - timedelta(days=1), orders=250)
+    generate_files(plan, tmp_path / "brand")
+    reports = jobs.import_paths([tmp_path / "brand"], "canonical", engine=get_engine(db_url))
+    assert all(r.ok for r in reports)
+    as_of = iso_z(utcnow().replace(microsecond=0))
+    capsys.readouterr()
+    assert main(["metrics", "--json", "--as-of", as_of]) == 0
+    printed = json.loads(capsys.readouterr().out)["metrics"]
+    reference = compute_reference(tmp_path / "brand", parse_iso(as_of)).rows
+    for metric in HEADLINE:
+        mine = sorted(
+            ((r.week, r.dim, r.key, r.value, r.n, r.num) for r in reference if r.metric == metric),
+            key=repr,
+        )
+        theirs = sorted(
+            ((r["week"], r["dim"], r["key"], r["value"], r["n"], r["num"])
+             for r in printed if r["metric"] == metric),
+            key=repr,
+        )  # fmt: skip
+        assert mine and len(mine) == len(theirs), metric
+        for a, b in zip(mine, theirs, strict=True):
+            assert a[:3] == b[:3] and a[4:] == b[4:], (metric, a, b)
+            assert a[3] == pytest.approx(b[3], rel=1e-12, abs=1e-12), (metric, a, b)
+    assert agreeing(reference, printed) == sorted({r.metric for r in reference}, key=ORDER.index)
 
 
 def test_changes_made_outside_imports_are_taken_in(db_url: str, scenario: Scenario) -> None:

@@ -21,6 +21,7 @@ from core.schema import (
     Base,
     ExceptionComment,
     ExceptionRecord,
+    ImportRun,
     Item,
     Review,
     ReviewItem,
@@ -35,6 +36,7 @@ from governance import (
     book_systems,
     cutover,
     freeze,
+    import_undo,
     lifecycle,
     mappings,
     migration,
@@ -77,6 +79,7 @@ SPEC_TABLE: dict[str, tuple[str, str, str, str]] = {
     "manage_users": ("", "", "", "yes"),
     "read_audit_log": ("", "", "", "yes"),
     "manage_migration": ("", "", "yes", "yes"),  # not in SPEC's table: issue 18's steward actions
+    "undo_import": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's undo
 }
 ROLES = ("viewer", "owner", "steward", "admin")
 # One acting account per role (owners belong to a team; the steward to the data steward's).
@@ -152,6 +155,7 @@ class Mutation:
     setup: Callable[[Session, Actor], object] | None = None  # run as the root admin first
     team: str | None = None  # the context the expectation is computed in
     requester: str | None = None
+    detects_after: bool = False  # the CLI runs the system's detection after the commit
 
 
 def _user(session: Session, name: str) -> User:
@@ -273,6 +277,17 @@ def _explained(session: Session) -> bool:
     return found is not None and bool(
         migration.readiness(session, found, AS_OF.now(AS_OF.tzinfo)).explanations
     )
+
+
+def _imported_item(session: Session, root: Actor) -> None:
+    """An import run that inserted one item (what undoing it deletes)."""
+    session.add(ImportRun(id=7, source="items", system="erp", file_name="items.csv",
+                          sha256="0" * 64, status="committed", started_at=AS_OF))  # fmt: skip
+    session.add(item("SKU-U", 9, import_run_id=7))
+
+
+def _run_undone(session: Session) -> bool:
+    return session.get_one(ImportRun, 7).status == "undone" and session.get(Item, "SKU-U") is None
 
 
 def _resolve_call(verb: str) -> Callable[[Session, Actor], object]:
@@ -560,6 +575,14 @@ MUTATIONS: dict[str, Mutation] = {
         lambda s: _migration_status(s) == "abandoned",
         setup=_open_migration,
     ),
+    "undo import": Mutation(
+        "undo_import",
+        lambda s, a: import_undo.undo_import(session=s, actor=a, run_id=7),
+        ["imports", "undo", "7"],
+        _run_undone,
+        setup=_imported_item,
+        detects_after=True,
+    ),
     "set book system": Mutation(
         "edit_field_ownership",
         lambda s, a: book_systems.set_book_system(
@@ -695,4 +718,7 @@ def _assert_done(engine: Engine, mutation: Mutation, actor: Actor, audits_before
         assert mutation.done(session)
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert len(rows) > audits_before
-    assert {row.actor for row in rows[audits_before:]} == {actor.name}
+    after = rows[audits_before:]
+    if mutation.detects_after:  # the detection that follows is the system's, as after an import
+        after = [r for r in after if (r.actor, r.action) != ("system", "detection.run")]
+    assert {row.actor for row in after} == {actor.name}

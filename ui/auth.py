@@ -33,6 +33,7 @@ TOKEN_KEY = "invgov.session_token"
 # What a role must hold to see a page (keyed by the page's url_path); every page is listed.
 PAGE_ACCESS: dict[str, Action] = {
     "overview": Action.READ,
+    "planning": Action.READ,
     "queue": Action.READ,
     "exceptions": Action.READ,
     "review": Action.READ,

@@ -12,7 +12,7 @@ import re
 import string
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -97,7 +97,7 @@ def stage(folder: Path, files: Sequence[UploadedFile], choice: Choice) -> tuple[
         mapping = folder / "mapping" / safe_name(choice.mapping_upload.name, set())
         mapping.parent.mkdir()
         mapping.write_bytes(choice.mapping_upload.getvalue())
-        options = jobs.ImportOptions(choice.options.location, choice.options.as_of, mapping)
+        options = replace(choice.options, mapping=mapping)
         choice = Choice(choice.source, choice.system, options)
     return paths, choice
 
@@ -171,7 +171,7 @@ def _choice() -> Choice | None:
     mapping, mapping_upload = _mapping(source)
     if source == "mapped" and mapping is None and mapping_upload is None:
         return None
-    options = jobs.ImportOptions(location.strip() or None, as_of, mapping)
+    options = jobs.ImportOptions(location.strip() or None, as_of, mapping, uploaded=True)
     return Choice(source, system.strip() or None, options, mapping_upload)
 
 
@@ -220,12 +220,20 @@ def show_previews(previews: Sequence[FilePreview]) -> None:
                 f"{preview.rows_read:,} rows read, {len(preview.quarantined):,} would be quarantined"
             )
             _preview_tabs(preview)
-            if preview.notes:
-                st.text("Notes:\n" + "\n".join(f"- {note}" for note in preview.notes))
+            warnings = [n for n in preview.notes if n.startswith(jobs.WARNING)]
+            for warning in warnings:
+                st.warning(inert(warning.removeprefix(jobs.WARNING)), icon=":material/schedule:")
+            notes = [n for n in preview.notes if n not in warnings]
+            if notes:
+                st.text("Notes:\n" + "\n".join(f"- {note}" for note in notes))
 
 
 def _preview_tabs(preview: FilePreview) -> None:
-    labels = [f"{e.entity} ({e.rows:,})" for e in preview.entities]
+    caveats = {entity: (short, why) for entity, short, why in preview.caveats}
+    labels = [
+        f"{e.entity} ({e.rows:,}{', ' + caveats[e.entity][0] if e.entity in caveats else ''})"
+        for e in preview.entities
+    ]
     if preview.quarantined:
         labels.append(f"quarantined ({len(preview.quarantined):,})")
     if not labels:
@@ -234,8 +242,11 @@ def _preview_tabs(preview: FilePreview) -> None:
     tabs = st.tabs(labels)
     for tab, entity in zip(tabs, preview.entities, strict=False):
         with tab:
+            if entity.entity in caveats:
+                st.warning(inert(caveats[entity.entity][1]), icon=":material/info:")
             st.caption(
-                f"First {len(entity.first):,} of {entity.rows:,} rows, as they would be stored."
+                f"First {len(entity.first):,} of {entity.rows:,} rows read"
+                + ("." if entity.entity in caveats else ", as they would be stored.")
             )
             st.dataframe(
                 pd.DataFrame(list(entity.first), columns=list(entity.columns)), hide_index=True

@@ -20,6 +20,7 @@ from ui.sources_upload import JOB_KEY, inert
 
 POLL_SECONDS = 1
 ALL_SOURCES = "All sources"
+WRITTEN = "per entity"
 REPORT_COLUMNS: dict[str, str] = {
     "file": "file",
     "source": "format",
@@ -36,15 +37,22 @@ REPORT_COLUMNS: dict[str, str] = {
 
 
 def report_table(reports: Iterable[ImportReport]) -> pd.DataFrame:
-    """One row per file of an import job: what was loaded, updated, left unchanged, quarantined."""
+    """One row per file of an import job: what was loaded, updated, left unchanged, quarantined,
+    and per entity what those numbers are (items inserted vs SKU mappings recorded …)."""
     rows = [
         {
-            label: fmt.duration_text(r.duration_ms) if name == "duration_ms" else getattr(r, name)
-            for name, label in REPORT_COLUMNS.items()
+            **{
+                label: fmt.duration_text(r.duration_ms)
+                if name == "duration_ms"
+                else getattr(r, name)
+                for name, label in REPORT_COLUMNS.items()
+            },
+            WRITTEN: "; ".join(w.text() for w in r.written),
         }
         for r in reports
     ]
-    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS.values())).fillna("")
+    columns = [*REPORT_COLUMNS.values(), WRITTEN]
+    return pd.DataFrame(rows, columns=columns).fillna("")
 
 
 def notes_table(reports: Iterable[ImportReport]) -> pd.DataFrame:
@@ -96,6 +104,9 @@ def _report(status: import_jobs.JobStatus, ctx: DataContext) -> None:
     st.dataframe(table, hide_index=True)
     csv_download(table, label="Download import report (CSV)",
                  file_name="invgov-import-report.csv", key="sources.report_csv")  # fmt: skip
+    for report in committed:
+        for warning in report.warnings:
+            st.warning(inert(f"{report.file}: {warning}"), icon=":material/schedule:")
     notes = notes_table(status.reports)
     if not notes.empty:
         st.dataframe(notes, hide_index=True)

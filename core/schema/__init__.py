@@ -46,7 +46,13 @@ from core.schema.governance import (
     SeveritySla,
     SkuRequest,
 )
-from core.schema.imports import HeldItemChange, ImportRun, ItemChange, QuarantinedRow
+from core.schema.imports import (
+    HeldItemChange,
+    ImportChange,
+    ImportRun,
+    ItemChange,
+    QuarantinedRow,
+)
 from core.schema.kpis import KpiTarget
 from core.schema.mapping import SkuSuggestion, SystemRecord
 from core.schema.migration import (
@@ -55,6 +61,7 @@ from core.schema.migration import (
     MigrationExplanation,
     SystemMigration,
 )
+from core.schema.planning import ChannelParameterOverride, PlanningWindows
 
 __all__ = [
     "CANONICAL_TABLES",
@@ -65,6 +72,7 @@ __all__ = [
     "BookSystem",
     "BookUnit",
     "BundleComponent",
+    "ChannelParameterOverride",
     "CycleCount",
     "DemandDay",
     "DigestRun",
@@ -74,6 +82,7 @@ __all__ = [
     "FieldOwnership",
     "FounderRecipient",
     "HeldItemChange",
+    "ImportChange",
     "ImportRun",
     "IntegrationEvent",
     "Item",
@@ -90,6 +99,7 @@ __all__ = [
     "Order",
     "OrderFact",
     "OrderLine",
+    "PlanningWindows",
     "QuarantinedRow",
     "Return",
     "Review",

@@ -1,10 +1,11 @@
-"""Tables recording imports: runs, quarantined rows, the item change log and held changes."""
+"""Tables recording imports: runs, what each changed, quarantined rows, the item change log and held changes."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.schema.base import Base, Word
@@ -31,6 +32,25 @@ class ImportRun(Base):
     duration_ms: Mapped[int] = mapped_column(default=0)
     message: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None]
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None]
+
+
+class ImportChange(Base):
+    """What an import changed that its rows' own import_run_id cannot tell: a row it updated (the
+    previous values of the fields it wrote), deleted (the whole row), or inserted into a table
+    without an import_run_id column; kept so that the import can be undone."""
+
+    __tablename__ = "import_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(index=True)
+    entity: Mapped[str] = mapped_column(Word)
+    key: Mapped[str] = mapped_column(Text)  # the natural key as a JSON list
+    kind: Mapped[str] = mapped_column(Word)  # inserted, updated, deleted
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    previous_run_id: Mapped[int | None] = mapped_column(index=True)  # who wrote the row before
+
+    __table_args__ = (Index(None, "entity", "key"),)
 
 
 class QuarantinedRow(Base):

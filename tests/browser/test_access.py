@@ -8,7 +8,7 @@ import pytest
 from tests.browser.conftest import AppServer, sign_in, start_server, stop_server, wait_idle
 
 pytestmark = pytest.mark.browser
-PAGE_URLS = ["", "overview", "data", "account", "admin", "migration"]
+PAGE_URLS = ["", "overview", "planning", "data", "account", "admin", "migration"]
 
 
 def _visible_titles(page: object) -> list[str]:

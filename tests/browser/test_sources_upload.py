@@ -1,4 +1,4 @@
-"""In a real browser: a steward uploads an export on the Sources page, previews it, imports it, reads the report."""
+"""In a real browser: a steward uploads an export on the Sources page, previews it, imports it, reads the report, undoes it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: obj
     summary.wait_for()
     assert "5 rows read, 1 would be quarantined" in summary.inner_text()
     for tab in ("orders (3)", "order_lines (4)", "shipments (3)", "quarantined (1)"):
+        main.get_by_role("tab", name=tab).wait_for()  # the tabs render just after the summary
         assert main.get_by_role("tab", name=tab).count() == 1
     with get_engine(app_server.db_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(ImportRun)).scalar_one() == 0
@@ -53,6 +54,21 @@ def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: obj
         assert conn.execute(select(func.count()).select_from(OrderLine)).scalar_one() == 4
         actor = conn.execute(select(ImportRun.actor)).scalar_one()
     assert actor == "sam"
+
+    # Issue 14: the import is taken back from the same page, after a confirmation.
+    main.get_by_role("button", name="Undo this import…").click()
+    main.get_by_role("button", name="Yes, undo run 1").wait_for()
+    with get_engine(app_server.db_url).connect() as conn:  # asking is not undoing
+        assert conn.execute(select(func.count()).select_from(OrderLine)).scalar_one() == 4
+    main.get_by_role("button", name="Yes, undo run 1").click()
+    done = main.get_by_text("Import run 1 (orders_export.csv) undone by sam")
+    done.wait_for(timeout=30_000)
+    # 10 rows (3 orders, 4 lines, 3 shipments) and the one quarantined row, as the report said.
+    assert "10 row(s) it inserted deleted" in done.inner_text()
+    assert "1 quarantined row(s) removed" in done.inner_text()
+    with get_engine(app_server.db_url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(OrderLine)).scalar_one() == 0
+        assert conn.execute(select(ImportRun.status)).scalar_one() == "undone"
 
 
 def test_a_viewer_gets_no_upload(app_server: AppServer, page: object) -> None:
