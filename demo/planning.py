@@ -47,7 +47,7 @@ class PlanningStories:
     slow_style: tuple[Sku, ...]
     stranded_store: str
     stranded: Sku  # the retired item still on the store's shelf
-    short_sku: str  # the Amazon SKU short of its buffer
+    short_sku: str | None  # the Amazon SKU short of its buffer (None: Amazon sold nothing lately)
     gift_set: str
     missing_component: str  # the gift set's component the DC's book lacks
 
@@ -101,8 +101,9 @@ def _sku(item: Sku) -> str:
     return item.sku
 
 
-def _top_seller(plan: DemoPlan, orders: list[Order], exclude: set[str]) -> str:
-    """The SKU with the most units in the channel's orders not cancelled in the last 56 days."""
+def _top_seller(plan: DemoPlan, orders: list[Order], exclude: set[str]) -> str | None:
+    """The SKU with the most units in the channel's orders not cancelled in the last 56 days
+    (None when a tiny demo has none)."""
     start = plan.cutoff - timedelta(days=SHORT_WINDOW_DAYS)
     units: Counter[str] = Counter()
     for order in orders:
@@ -112,7 +113,7 @@ def _top_seller(plan: DemoPlan, orders: list[Order], exclude: set[str]) -> str:
         for _line, sku, quantity, _alloc in order.lines:
             if sku and sku not in exclude:
                 units[sku] += quantity
-    return min(units, key=lambda sku: (-units[sku], sku))
+    return min(units, key=lambda sku: (-units[sku], sku)) if units else None
 
 
 def plant_stock(plan: DemoPlan, stories: PlanningStories, rows: list[StockRow]) -> list[StockRow]:
@@ -120,8 +121,9 @@ def plant_stock(plan: DemoPlan, stories: PlanningStories, rows: list[StockRow]) 
     gift set; in the last snapshot the short SKU and the missing component set in every system."""
     times = snapshot_times(plan)
     latest = times[-1]
-    left = {(loc, stories.short_sku): units for loc, units in SHORT_LEFT.items()}
-    left[(DC, stories.missing_component)] = 0
+    left = {(DC, stories.missing_component): 0}
+    if stories.short_sku is not None:
+        left |= {(loc, stories.short_sku): units for loc, units in SHORT_LEFT.items()}
     planted = [
         (when, system, loc, sku, status, left[(loc, sku)])
         if when == latest and status == "sellable" and (loc, sku) in left
@@ -141,13 +143,18 @@ def plant_stock(plan: DemoPlan, stories: PlanningStories, rows: list[StockRow]) 
 def story_lines(stories: PlanningStories) -> list[str]:
     """The planted planning stories, one line each (for the summary printed after loading)."""
     coat = stories.slow_style
+    short = (
+        f"{stories.short_sku}, {SHORT_CHANNEL}'s best seller, down to {SHORT_LEFT[DC]} unit at "
+        f"{DC} and none at {TPL} (short of its safety stock)"
+        if stories.short_sku is not None
+        else f"no {SHORT_CHANNEL} sales in the last {SHORT_WINDOW_DAYS} days: no SKU made short"
+    )
     return [
         f"slow-moving style {SLOW_PARENT} ({len(coat)} SKUs, {sum(SLOW_UNITS)} units at "
         f"{SLOW_COST} each) held at {DC}, unsold for a year (dead stock)",
         f"retired SKU {stories.stranded.sku} still on the shelf at {stories.stranded_store} "
         "(stranded stock)",
-        f"{stories.short_sku}, {SHORT_CHANNEL}'s best seller, down to {SHORT_LEFT[DC]} unit at "
-        f"{DC} and none at {TPL} (short of its safety stock)",
+        short,
         f"shopify lists {GIFT_SET_LISTED} {stories.gift_set} at {DC} while the book there holds no "
         f"{stories.missing_component} (bundle availability breach)",
     ]
