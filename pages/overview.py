@@ -7,7 +7,7 @@ import streamlit as st
 from ui import data, frame
 from ui.auth import require
 from ui.charts import orders_per_week_figure
-from ui.filters import get_filters
+from ui.filters import default_range, get_filters
 from ui.kpi_views import render_kpis
 from ui.migration_views import freeze_banner
 
@@ -23,10 +23,10 @@ counts = data.entity_counts(ctx.url, ctx.version)
 if frame.is_empty(counts):
     frame.show_empty_state()
 else:
-    render_kpis(ctx.url, ctx.version)
+    chosen = get_filters()
+    render_kpis(actor, ctx.url, ctx.version, chosen, default_range())
     st.subheader("Data")
     frame.metric_tiles(counts)
-    chosen = get_filters()
     st.subheader("Orders placed per week")
     st.caption(
         f"{chosen.start:%Y-%m-%d} to {chosen.end:%Y-%m-%d} (UTC), by channel. "
