@@ -37,9 +37,8 @@ def _counts(prefix: str, when: datetime, location: str, sku: str, exact: int, to
     ]
 
 
-@pytest.fixture
-def counted(db_url: str, tmp_path: Path) -> str:
-    """Cycle counts at two locations of an A and a B item, aggregates refreshed at now.
+def load_counts(db_url: str, folder: Path) -> None:
+    """Cycle counts at three locations of an A and a B item, aggregates refreshed at now.
 
     Latest complete week (L): DC1 counts A1 3 exact of 4 and B1 2 of 2; S3 counts A1 2 of 5 and
     B1 5 of 5. The week before (P): S3 counts A1 2 of 2; S4 counts B1 1 of 1 (S4 has none in L).
@@ -48,7 +47,7 @@ def counted(db_url: str, tmp_path: Path) -> str:
     last, before = _monday(1, now) + timedelta(days=1), _monday(2, now) + timedelta(days=1)
     load(
         db_url,
-        tmp_path / "counts",
+        folder,
         locations=("location_id,name,type", [("DC1", "Main DC", "dc"), ("S3", "Store 3", "store"),
                                               ("S4", "Store 4", "store")]),
         items=("sku,abc_class,lifecycle_status,created_at",
@@ -60,9 +59,15 @@ def counted(db_url: str, tmp_path: Path) -> str:
                       + _counts("PA", before, "S3", "A1", 2, 2)
                       + _counts("QB", before, "S4", "B1", 1, 1)),
     )  # fmt: skip
-    make_people(get_engine(db_url))
     with write_session(get_engine(db_url)) as session:
         refresh(session, now=utcnow())
+
+
+@pytest.fixture
+def counted(db_url: str, tmp_path: Path) -> str:
+    """The counts of load_counts, with an account per role."""
+    load_counts(db_url, tmp_path / "counts")
+    make_people(get_engine(db_url))
     return db_url
 
 
