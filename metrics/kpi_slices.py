@@ -19,6 +19,7 @@ from metrics.aggregates import WEEKS, day_of_week
 from metrics.errors import MetricError
 from metrics.facts import finish, load_facts
 from metrics.model import Context, MetricDef, MetricRow, Part, Percentile, make_context
+from metrics.registry import METRICS
 from metrics.settings_store import effective_settings
 
 # The dimensions the shared filters choose keys of, with their plain names.
@@ -106,11 +107,12 @@ def empty_row(metric: MetricDef, split: Split) -> MetricRow:
 
 
 def filter_keys(conn: Connection, dims: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """The keys the weekly aggregates hold for each of some dimensions, sorted."""
+    """The keys the weekly aggregates of the KPIs hold for each of some dimensions, sorted."""
     wanted = list(dims)
+    kpis = [m.id for m in METRICS if m.kpi is not None and m.weekly and set(m.dims) & set(wanted)]
     query = (
         select(WEEKS.c.dim, WEEKS.c.key)
-        .where(WEEKS.c.dim.in_(wanted), WEEKS.c.key.is_not(None))
+        .where(WEEKS.c.metric.in_(kpis), WEEKS.c.dim.in_(wanted), WEEKS.c.key.is_not(None))
         .distinct()
     )
     found: dict[str, set[str]] = {d: set() for d in wanted}

@@ -30,7 +30,8 @@ else:
     st.subheader("Orders placed per week")
     st.caption(
         f"{chosen.start:%Y-%m-%d} to {chosen.end:%Y-%m-%d} (UTC), by channel. "
-        "The location filter keeps orders with a line allocated to a chosen location."
+        "The location filter keeps orders with a line allocated to a chosen location; the ABC "
+        "class and category filters do not apply to orders."
     )
     weekly = data.orders_per_week(
         ctx.url, ctx.version, chosen.start, chosen.end, chosen.channels, chosen.locations

@@ -11,11 +11,13 @@ from streamlit.testing.v1 import AppTest
 from core.db import get_engine
 from core.timeutil import utcnow, week_label
 from demo import load_demo
+from metrics.aggregates import day_of_week, load_state, stored_weekly_rows
 from metrics.compute import reading
 from metrics.kpi_board import kpi_tiles
 from metrics.kpi_filtered import trend_weeks
-from metrics.kpi_slices import KpiFilter
+from metrics.kpi_slices import KpiFilter, records_rows, split_of
 from metrics.kpis import KPIS, Unit
+from metrics.registry import BY_ID
 from tests.governance_support import session_token
 from tests.test_app_pages import APP
 from ui.auth import TOKEN_KEY
@@ -122,3 +124,21 @@ def test_display_texts() -> None:
     assert change_text(-0.0004, Unit.SHARE) == "no change"  # -0.04 pp shows as -0.0: no change
     assert value_text(30815.5, Unit.MONEY) == "USD 30,815.50"  # the default currency setting
     assert change_text(-1250.5, Unit.MONEY) == "-USD 1,250.50"
+
+
+@pytest.mark.parametrize("metric_id", ["return_lag_p90_hours", "inventory_record_accuracy"])
+def test_reading_the_records_of_one_key_gives_the_stored_row(demo_db: str, metric_id: str) -> None:
+    # Two paths to one location's weekly values: the aggregates' stored location rows, and the
+    # records path the board takes for two dimensions or several keys of a percentile.
+    metric = BY_ID[metric_id]
+    with reading(get_engine(demo_db)) as conn:
+        state = load_state(conn)
+        assert state is not None
+        rows = stored_weekly_rows(conn, [metric_id], dim="location")
+        location = sorted({r.key for r in rows if r.key})[0]
+        stored = {r.week: r.value for r in rows if r.key == location}
+        days = [day_of_week(str(r.week)) for r in rows]
+        split = split_of(metric, {"location": (location,)})
+        picked = records_rows(conn, metric, split, state.as_of, min(days), max(days) + 7)
+    assert len(stored) > 4
+    assert {week: row.value for week, row in picked.items()} == stored

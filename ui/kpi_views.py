@@ -9,6 +9,7 @@ with the current filters in the link.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -138,31 +139,38 @@ def period_text(tile: FilteredTile) -> str:
     return f"Week {tile.period}" if tile.kpi.weekly else _sentence(tile.period)
 
 
-def tile_link(
-    actor: Actor, tile: FilteredTile, params: dict[str, list[str]]
-) -> tuple[str, str, dict[str, list[str]]] | None:
-    """The page a tile leads to, its link text and query parameters; None when the role may not see it."""
+@dataclass(frozen=True)
+class TileLink:
+    """Where a tile leads: a page file, the link's words and its query parameters."""
+
+    page: str
+    label: str
+    params: dict[str, list[str]]
+
+
+def tile_link(actor: Actor, tile: FilteredTile, params: dict[str, list[str]]) -> TileLink | None:
+    """The page a tile leads to, with the filters; None when the role may not see that page."""
     page, kind = TILE_LINKS[tile.kpi.metric]
     if not auth.may_view(actor, page):
         return None
     if kind is None:
-        return PAGE_FILES[page], "Open Planning", params
-    return (
-        PAGE_FILES[page],
-        f"Open exceptions: {labels.type_label(kind)}",
-        {
-            **params,
-            EXCEPTION_TYPE_PARAM: [labels.type_label(kind)],
-        },
-    )
+        return TileLink(PAGE_FILES[page], "Open Planning", params)
+    name = labels.type_label(kind)
+    return TileLink(PAGE_FILES[page], f"Open exceptions: {name}",
+                    {**params, EXCEPTION_TYPE_PARAM: [name]})  # fmt: skip
 
 
-def _tile(
-    column: Any, tile: FilteredTile, link: tuple[str, str, dict[str, list[str]]] | None
-) -> None:
+def target_text(tile: FilteredTile) -> str:
+    """The tile's target as people read it: `≥ 98.0 %`, `≤ 3.0 days`."""
+    target = tile.target
+    sign = labels.COMPARATORS.get(target.comparator, target.comparator)
+    return f"{sign} {value_text(target.target, tile.kpi.unit)}"
+
+
+def _tile(column: Any, tile: FilteredTile, link: TileLink | None) -> None:
     status, unit, target = tile.status, tile.kpi.unit, tile.target
-    colour = STATUS_COLOUR[status]
-    target_text = f"{labels.COMPARATORS.get(target.comparator, target.comparator)} {value_text(target.target, unit)}"
+    colour, aim = STATUS_COLOUR[status], target_text(tile)
+    margin = labels.margin_text(tile.kpi.metric, target.amber_margin)
     delta = change_text(tile.change, unit)
     flat = delta == fmt.NO_CHANGE  # neither better nor worse: grey, without an arrow
     with column.container(border=True):
@@ -174,14 +182,14 @@ def _tile(
             delta=delta,
             delta_color="off" if flat else "normal" if target.comparator == ">=" else "inverse",
             delta_arrow="off" if flat else "auto",
-            help=f"Target {target_text}; change from the week (or snapshot) before.",
+            help=f"Target {aim}, amber within {margin}; change from the week (or snapshot) before.",
         )
         scope = scope_text(tile)
         st.caption(f"{period_text(tile)}{' · ' + _sentence(scope) if scope else ''}")
-        st.caption(f"Target {target_text} · owner {target.owner_team or 'unassigned'}")
+        st.caption(f"Target {aim} · owner {target.owner_team or 'unassigned'}")
         if link is not None:
-            page, label, params = link
-            st.page_link(page, label=label, icon=":material/arrow_forward:", query_params=params)
+            st.page_link(link.page, label=link.label, icon=":material/arrow_forward:",
+                         query_params=link.params)  # fmt: skip
 
 
 def render_tiles(actor: Actor, tiles: list[FilteredTile], params: dict[str, list[str]]) -> None:
