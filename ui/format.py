@@ -1,4 +1,4 @@
-"""Display formatting: UTC times, ages, short hashes, durations, KPI values and the tables pages show (no Streamlit)."""
+"""Display formatting: UTC times, ages, short hashes, durations and the tables pages show (no Streamlit)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.kpi_spec import Unit
-
 UTC_FORMAT = "%Y-%m-%d %H:%M:%S"
 SHA_SHORT = 12
-DASH = "–"
-NO_CHANGE = "no change"
 # Age units, largest first: (seconds in the unit, suffix).
 AGE_UNITS: tuple[tuple[int, str], ...] = ((86_400, "d"), (3_600, "h"), (60, "min"))
 
@@ -124,37 +120,3 @@ def freshness_table(rows: Iterable[dict[str, Any]], now: datetime) -> pd.DataFra
         for r in rows
     ]
     return pd.DataFrame(records, columns=["source", "system", "last import"])
-
-
-HOURS_AS_DAYS_FROM = 48  # a KPI in hours at or above this many is shown in days
-
-
-def _hours_text(hours: float) -> str:
-    if abs(hours) >= HOURS_AS_DAYS_FROM:
-        return f"{hours / 24:,.1f} days"
-    return f"{hours:,.1f} h"
-
-
-def kpi_value_text(value: float | None, unit: Unit, currency: str) -> str:
-    """A KPI value for people: per cent with one decimal, hours (or days from 48 h), money in the
-    currency with cents, counts with thousands separators; a dash for none."""
-    if value is None:
-        return DASH
-    return {
-        Unit.SHARE: lambda: f"{value * 100:,.1f} %",
-        Unit.COUNT: lambda: f"{value:,.0f}",
-        Unit.HOURS: lambda: _hours_text(value),
-        Unit.MONEY: lambda: f"{currency} {value:,.2f}",
-    }[unit]()
-
-
-def kpi_change_text(change: float | None, unit: Unit, currency: str) -> str | None:
-    """A change from the week before (`+1.2 pp`, `-3`, `+5.0 h`); NO_CHANGE when it rounds to
-    nothing; None without a change."""
-    if change is None:
-        return None
-    if unit is Unit.SHARE:
-        text = f"{change * 100:+.1f} pp"
-    else:
-        text = ("-" if change < 0 else "+") + kpi_value_text(abs(change), unit, currency)
-    return text if any(digit in text for digit in "123456789") else NO_CHANGE

@@ -9,6 +9,7 @@ with the current filters in the link.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,6 @@ from metrics.kpi_filtered import DATES, FilteredTile, filtered_tiles, filtered_t
 from metrics.kpi_slices import DIMENSION_NAMES, KpiFilter
 from metrics.kpis import KPIS, KpiFamily, Rag, Unit
 from ui import auth
-from ui import format as fmt
 from ui.charts import kpi_trend_figure
 from ui.data import MAX_ENTRIES, TTL_SECONDS, engine_for
 from ui.filters import Filters
@@ -38,17 +38,17 @@ log = logging.getLogger(__name__)
 TILES_PER_ROW = 4
 # Worst first: red, then amber, then green, then the KPIs without a value.
 STATUS_ORDER: dict[str, int] = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NO_DATA: 3}
-STATUS_COLOUR: dict[str, str] = {
-    Rag.GREEN: "green",
-    Rag.AMBER: "orange",
-    Rag.RED: "red",
-    Rag.NO_DATA: "gray",
+STATUS_ICON: dict[str, str] = {
+    Rag.GREEN: ":material/check_circle:",
+    Rag.AMBER: ":material/warning:",
+    Rag.RED: ":material/error:",
+    Rag.NO_DATA: ":material/help:",
 }
-BAND_HEX: dict[str, str] = {
-    "green": "#2e7d32",
-    "orange": "#ef6c00",
-    "red": "#c62828",
-    "gray": "#9e9e9e",
+# The band across the top of a tile: Streamlit's coloured alert boxes (grey text for no data).
+BANDS: dict[str, Callable[..., Any]] = {
+    Rag.RED: st.error,
+    Rag.AMBER: st.warning,
+    Rag.GREEN: st.success,
 }
 STATUS_WORD: dict[str, str] = labels.RAG_WORDS  # on target, near target, off target, no data
 NOT_SPLIT_NAMES: dict[str, str] = {**DIMENSION_NAMES, DATES: "date"}
@@ -108,13 +108,14 @@ def worst_first(tiles: list[FilteredTile]) -> list[FilteredTile]:
 
 
 def value_text(value: float | None, unit: Unit) -> str:
-    """A KPI value as a tile shows it (ui.format.kpi_value_text, money in the currency setting)."""
-    return fmt.kpi_value_text(value, unit, get_settings().currency)
+    """A KPI value as a tile shows it (governance.labels.kpi_value_text, money in the currency
+    setting)."""
+    return labels.kpi_value_text(value, unit, get_settings().currency)
 
 
 def change_text(change: float | None, unit: Unit) -> str | None:
     """A change from the week before as a tile shows it."""
-    return fmt.kpi_change_text(change, unit, get_settings().currency)
+    return labels.kpi_change_text(change, unit, get_settings().currency)
 
 
 def scope_text(tile: FilteredTile) -> str:
@@ -167,15 +168,24 @@ def target_text(tile: FilteredTile) -> str:
     return f"{sign} {value_text(target.target, tile.kpi.unit)}"
 
 
+def status_band(status: Rag) -> None:
+    """A tile's status as a coloured band with its word and icon."""
+    word = f"**{STATUS_WORD[status].upper()}**"
+    band = BANDS.get(status)
+    if band is None:
+        st.markdown(f":gray-background[{STATUS_ICON[status]} {word}]")
+    else:
+        band(word, icon=STATUS_ICON[status])
+
+
 def _tile(column: Any, tile: FilteredTile, link: TileLink | None) -> None:
     status, unit, target = tile.status, tile.kpi.unit, tile.target
-    colour, aim = STATUS_COLOUR[status], target_text(tile)
+    aim = target_text(tile)
     margin = labels.margin_text(tile.kpi.metric, target.amber_margin)
     delta = change_text(tile.change, unit)
-    flat = delta == fmt.NO_CHANGE  # neither better nor worse: grey, without an arrow
+    flat = delta == labels.NO_CHANGE  # neither better nor worse: grey, without an arrow
     with column.container(border=True):
-        st.html(f'<div style="height:8px;border-radius:4px;background:{BAND_HEX[colour]}"></div>')
-        st.markdown(f":{colour}-background[**{STATUS_WORD[status].upper()}**]")
+        status_band(status)
         st.metric(
             tile.kpi.label,
             value_text(tile.value, unit),
