@@ -142,10 +142,11 @@ def period_text(tile: FilteredTile) -> str:
 
 @dataclass(frozen=True)
 class TileLink:
-    """Where a tile leads: a page file, the link's words and its query parameters."""
+    """Where a tile leads: a page file, the link's words, what it opens, its query parameters."""
 
     page: str
     label: str
+    help: str
     params: dict[str, list[str]]
 
 
@@ -155,9 +156,11 @@ def tile_link(actor: Actor, tile: FilteredTile, params: dict[str, list[str]]) ->
     if not auth.may_view(actor, page):
         return None
     if kind is None:
-        return TileLink(PAGE_FILES[page], "Open Planning", params)
+        return TileLink(
+            PAGE_FILES[page], "Open Planning", "The Planning page, same filters", params
+        )
     name = labels.type_label(kind)
-    return TileLink(PAGE_FILES[page], f"Open exceptions: {name}",
+    return TileLink(PAGE_FILES[page], "Open exceptions", f"All exceptions of type {name}",
                     {**params, EXCEPTION_TYPE_PARAM: [name]})  # fmt: skip
 
 
@@ -199,7 +202,7 @@ def _tile(column: Any, tile: FilteredTile, link: TileLink | None) -> None:
         st.caption(f"Target {aim} · owner {target.owner_team or 'unassigned'}")
         if link is not None:
             st.page_link(link.page, label=link.label, icon=":material/arrow_forward:",
-                         query_params=link.params)  # fmt: skip
+                         help=link.help, query_params=link.params)  # fmt: skip
 
 
 def render_tiles(actor: Actor, tiles: list[FilteredTile], params: dict[str, list[str]]) -> None:

@@ -33,7 +33,7 @@ def ira_value(page: object) -> str:
 
 
 def test_a_filter_is_in_the_url_and_the_value_and_the_shared_link(
-    counts_server: AppServer, page: object
+    counts_server: AppServer, page: object, tmp_path: Path
 ) -> None:
     sign_in(page, counts_server.url, "ada")
     # All locations in the latest complete week: 12 exact of 16 counts (tests/test_overview_filters).
@@ -46,6 +46,8 @@ def test_a_filter_is_in_the_url_and_the_value_and_the_shared_link(
     page.wait_for_url("**location=S3**")  # type: ignore[attr-defined]
     assert parse_qs(urlsplit(page.url).query)["location"] == ["S3"]  # type: ignore[attr-defined]
     assert ira_value(page) == "70.0 %"  # S3: 7 exact of 10
+    page.set_viewport_size({"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page.screenshot(path=str(tmp_path / "overview-location-S3.png"), full_page=True)  # type: ignore[attr-defined]
     shared = page.url  # type: ignore[attr-defined]
     # Moving to another page keeps the filter in the URL.
     nav = page.locator("[data-testid='stSidebarNav']")  # type: ignore[attr-defined]
