@@ -375,3 +375,37 @@ def fact_text(exception_type: str, name: str, value: object) -> str:
     if isinstance(value, float):
         return format_value(value, Unit.NUMBER)
     return str(value)
+
+
+HOURS_AS_DAYS_FROM = 48  # a KPI in hours at or above this many is shown in days
+
+
+def _hours_text(hours: float) -> str:
+    if abs(hours) >= HOURS_AS_DAYS_FROM:
+        return f"{hours / 24:,.1f} days"
+    return f"{hours:,.1f} h"
+
+
+def kpi_value_text(value: float | None, unit: Unit | str, currency: str) -> str:
+    """A KPI value for people: per cent with one decimal, hours (or days from 48 h), money in the
+    currency with cents, counts with thousands separators; a dash for none."""
+    if value is None:
+        return DASH
+    return {
+        Unit.SHARE: lambda: f"{value * 100:,.1f} %",
+        Unit.COUNT: lambda: f"{value:,.0f}",
+        Unit.HOURS: lambda: _hours_text(value),
+        Unit.MONEY: lambda: f"{currency} {value:,.2f}",
+    }[Unit(unit)]()
+
+
+def kpi_change_text(change: float | None, unit: Unit | str, currency: str) -> str | None:
+    """A change from the week before (`+1.2 pp`, `-3`, `+5.0 h`); NO_CHANGE when it rounds to
+    nothing; None without a change."""
+    if change is None:
+        return None
+    if Unit(unit) is Unit.SHARE:
+        text = f"{change * 100:+.1f} pp"
+    else:
+        text = ("-" if change < 0 else "+") + kpi_value_text(abs(change), unit, currency)
+    return text if any(digit in text for digit in "123456789") else NO_CHANGE
