@@ -80,6 +80,8 @@ SPEC_TABLE: dict[str, tuple[str, str, str, str]] = {
     "read_audit_log": ("", "", "", "yes"),
     "manage_migration": ("", "", "yes", "yes"),  # not in SPEC's table: issue 18's steward actions
     "undo_import": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's undo
+    "bulk_exceptions": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's line actions
+    "mark_not_tracked": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's not tracked
 }
 ROLES = ("viewer", "owner", "steward", "admin")
 # One acting account per role (owners belong to a team; the steward to the data steward's).
