@@ -65,7 +65,7 @@ def brand(engine: Engine, people: dict[str, Actor]) -> None:
                 evidence="by hand",
                 created_at=AS_OF,
                 updated_at=AS_OF,
-            )  # fmt: skip
+            )
         )
     add(engine, *rows)
     detect(engine, people)
@@ -189,11 +189,11 @@ def test_non_stewards_are_refused_and_nothing_changes(
     attempts = [
         lambda s: bulk_exceptions.act_on_line(
             session=s, actor=people[who], verb="acknowledge", type=UNMAPPED, team=TEAM
-        ),  # fmt: skip
+        ),
         lambda s: bulk_mappings.confirm_exact(session=s, actor=people[who]),
         lambda s: bulk_mappings.reject_matching(
             session=s, actor=people[who], system="amazon", reason="not ours"
-        ),  # fmt: skip
+        ),
         lambda s: not_tracked.mark_not_tracked(session=s, actor=people[who], system="amazon"),
     ]
     for attempt in attempts:
