@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
-from core.schema import NotTrackedSkus
+from core.schema import NotTrackedSkus, StockLevel
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
 from governance.errors import GovernanceError
@@ -155,3 +155,9 @@ def lift_not_tracked(
     record(session, actor=me, action="not_tracked.lift", object_type=AUDITED_AS,
            object_id=f"{name}:{glob}", field="tracked", old=False, new=True)  # fmt: skip
     return NotTrackedChange(setting, True, covered_exceptions(session, setting))
+
+
+def stock_systems(session: Session) -> list[str]:
+    """The systems that have stock rows (those whose SKUs can raise unmapped exceptions), sorted."""
+    query = select(StockLevel.system).distinct().order_by(StockLevel.system)
+    return list(session.scalars(query))
