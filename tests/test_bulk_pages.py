@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from core.db import read_session
+from core.db import read_session, write_session
 from core.schema import NotTrackedSkus, SkuSuggestion
+from core.timeutil import utcnow, week_label
+from governance import review
+from governance.permissions import Actor
 from tests.governance_support import exceptions
 from tests.test_bulk_decisions import UNMAPPED, brand, people  # noqa: F401 (fixtures)
 from tests.test_governance_pages import button, labelled, page
@@ -99,3 +102,30 @@ def test_an_owner_sees_none_of_the_bulk_controls(engine: Engine, brand: None) ->
         labels = {b.label for b in at.button}
         bulk = ("Confirm all", "Reject ", "Apply to all", "Mark not tracked", "Lift")
         assert not [label for label in labels if label.startswith(bulk)], labels
+
+
+def test_a_steward_assigns_a_whole_line_from_all_exceptions(
+    engine: Engine,
+    brand: None,  # noqa: F811
+) -> None:
+    at = page("steward1", "exceptions")
+    assert not at.exception
+    labelled(at.selectbox, "Action").set_value("assign")
+    labelled(at.selectbox, "Assign to person").set_value("owner.merch")
+    at = button(at, "Apply to all 5").click().run()
+    assert "5 exception(s) assigned." in [s.value for s in at.success]
+    assert {e["assignee"] for e in exceptions(engine, UNMAPPED)} == {"owner.merch"}
+
+
+def test_the_review_meeting_acts_on_an_exception_line(
+    engine: Engine,
+    brand: None,  # noqa: F811
+    people: dict[str, Actor],  # noqa: F811
+) -> None:
+    with write_session(engine) as session:
+        review.open_review(session=session, actor=people["steward1"], week=week_label(utcnow()))
+    at = page("steward1", "review")
+    assert not at.exception
+    at = button(at, "Apply to all 5").click().run()  # the default action: acknowledge
+    assert "5 exception(s) acknowledged." in [s.value for s in at.success]
+    assert {e["status"] for e in exceptions(engine, UNMAPPED)} == {"acknowledged"}

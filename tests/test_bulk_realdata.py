@@ -13,10 +13,12 @@ import csv
 import json
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 import jobs
 from cli.main import main as cli_main
+from core.db import read_session
+from core.schema import SkuSuggestion
 from demo import load_demo
 from tests.conftest import require_realdata
 from tests.governance_support import exceptions
@@ -65,3 +67,35 @@ def test_not_tracked_clears_the_amazon_flood_and_lifting_brings_it_back(
     again = json.loads(run(["detect", "--user", "steward", "--json"], capsys))
     assert again["reopened"] == flood + before
     assert active_amazon(engine) == flood + before
+
+
+def test_the_amazon_flood_is_decided_by_two_commands(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = require_realdata(*REPORT)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    skus = {row["sku"] for row in rows if row["sku"].strip() and row["quantity"].strip()}
+    load_demo(orders=300, seed=7, engine=engine)
+    assert jobs.import_file(path, "amazon-listings", engine=engine).ok
+    with read_session(engine) as session:
+        suggested = set(
+            session.scalars(
+                select(SkuSuggestion.system_sku).where(
+                    SkuSuggestion.system == "amazon", SkuSuggestion.status == "open"
+                )
+            )
+        )
+    assert skus <= suggested  # every unmapped SKU of the file has an open suggestion row
+    out = json.loads(run(["mappings", "bulk", "reject", "--system", "amazon", "--reason",
+                          "Amazon.it listings are not ours to map", "--json", "--user",
+                          "steward"], capsys))  # fmt: skip
+    assert out["changed"] == len(suggested)
+    line = [r for r in exceptions(engine, UNMAPPED) if r["status"] in ACTIVE]
+    teams = {r["team"] for r in line}
+    assert teams == {"merchandising"}  # the item master's team owns every unmapped SKU
+    done = json.loads(run(["exceptions", "bulk", "acknowledge", "--type", UNMAPPED, "--owner",
+                           "merchandising", "--json", "--user", "steward"], capsys))  # fmt: skip
+    opened = sum(1 for r in line if r["status"] == "open")
+    assert (done["changed"], done["skipped"]) == (opened, len(line) - opened)
+    assert opened >= len(skus)  # the file's SKUs were all just opened

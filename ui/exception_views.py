@@ -176,6 +176,20 @@ def line_slot(prefix: str) -> str:
     return f"{prefix}.line_bulk"
 
 
+def whole_line_panel(
+    actor: Actor, lines: list[dict[str, Any]], rows: Sequence[dict[str, Any]], *, prefix: str
+) -> None:
+    """Stewards and admins choose a grouped line and act on all its active exceptions."""
+    if not lines or not may_ever(actor, Action.BULK_EXCEPTIONS):
+        return
+    st.subheader("Act on a whole line")
+    by_key = {line_key(line): line for line in lines}
+    chosen = st.selectbox("Line", list(by_key), key=f"{prefix}.bulk_line",
+                          format_func=lambda k: fmt.line_label(by_key[k]))  # fmt: skip
+    active = [r for r in rows if line_key(r) == chosen and r["status"] in ACTIVE]
+    bulk_views.line_actions(actor, active, key=f"{prefix}.bulk.{chosen}", slot=line_slot(prefix))
+
+
 KEEP, NOBODY = "(keep as is)", "(nobody)"
 
 
