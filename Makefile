@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# DEMO=no starts on an empty database (the app then asks the first-run setup questions)
+DEMO ?= yes
 PYTEST_ARGS ?=
 # pytest-xdist workers (auto: one per core; 0 runs the suite in this process)
 PYTEST_WORKERS ?= auto
@@ -23,10 +25,10 @@ help:
 ## install: create .venv and install requirements.txt (only when it changed)
 install: $(RUNTIME_STAMP)
 
-## run: install, create/upgrade the database, load the demo brand if empty, serve on PORT (8501)
+## run: install, create/upgrade the database, load the demo brand if empty (DEMO=no: not), serve on PORT (8501)
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py init
-	$(BIN)/python manage.py demo --if-empty
+	@if [ "$(DEMO)" != no ]; then $(BIN)/python manage.py demo --if-empty; fi
 	@echo "run: the weekly cadence (drop folders, detection, digests, review) runs in the worker: 'make worker' in another terminal"
 	exec $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 

@@ -11,31 +11,18 @@ import streamlit as st
 from governance.permissions import Actor
 from ui import auth
 from ui.frame import PAGE_CONFIG, data_context, render_sidebar, run_framed
-
-# Every page of the app, one line each, keyed as in ui.auth.PAGE_ACCESS; the menu keeps this order.
-PAGES: dict[str, tuple[str, str, str]] = {  # key (url path) -> (file, title, icon)
-    "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
-    "planning": ("pages/planning.py", "Planning", ":material/insights:"),
-    "queue": ("pages/queue.py", "My queue", ":material/inbox:"),
-    "exceptions": ("pages/exceptions.py", "All exceptions", ":material/report:"),
-    "review": ("pages/review.py", "Weekly review", ":material/event_note:"),
-    "approvals": ("pages/approvals.py", "SKU approvals", ":material/fact_check:"),
-    "ownership": ("pages/ownership.py", "Ownership", ":material/account_tree:"),
-    "migration": ("pages/migration.py", "Migration", ":material/compare_arrows:"),
-    "data": ("pages/data.py", "Data", ":material/database:"),
-    "sources": ("pages/sources.py", "Sources", ":material/upload_file:"),
-    "account": ("pages/account.py", "My account", ":material/person:"),
-    "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
-}
+from ui.page_registry import PAGES
 
 
 def menu(actor: Actor) -> list[st.Page]:
-    """The pages this role may see; the role's landing page answers at the root URL."""
+    """The pages this role may see (ui.page_registry); its landing page answers at the root URL."""
     home = auth.landing_page(actor)
     return [
-        st.Page(path, title=title, icon=icon, url_path=key, default=key == home)
-        for key, (path, title, icon) in PAGES.items()
-        if auth.may_view(actor, key)
+        st.Page(
+            spec.file, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.key == home
+        )
+        for spec in PAGES
+        if auth.may_view(actor, spec.key)
     ]
 
 

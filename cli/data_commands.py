@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log",
                   "kpi_targets", "routing", "field_ownership", "severity_sla",
                   "watch_folders", "founder_recipients", "alert_outbox",
-                  "item_master_freeze", "book_systems")  # fmt: skip
+                  "item_master_freeze", "book_systems", "not_tracked_skus")  # fmt: skip
 
 
 def register(commands: Any) -> None:

@@ -19,6 +19,7 @@ from cli import (
     metric_commands,
     migration_commands,
     planning_commands,
+    setup_commands,
     user_commands,
 )
 from core.migrate import current_revision, head_revision
@@ -39,6 +40,7 @@ REGISTRARS = [
     migration_commands.register,
     planning_commands.register,
     engine_commands.register,
+    setup_commands.register,
 ]
 
 

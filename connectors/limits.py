@@ -8,24 +8,34 @@ a row that fails is quarantined with a reason naming the column and the limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from connectors.canonical import ENTITIES
 from connectors.fields import RowError
-from core.schema.limits import problem
+from core.schema.limits import limit_of
 from core.settings import get_settings
 
 QUANTITIES = ("quantity", "system_qty", "counted_qty")
+Check = Callable[[str, Any], str | None]
+
+
+@cache
+def _checks(entity: str) -> dict[str, Check]:
+    """Each column of an entity's table with its limit's check (built once per entity)."""
+    return {column.name: limit_of(column.type).check for column in ENTITIES[entity].table.columns}
 
 
 def check_limits(entity: str, row: dict[str, Any]) -> None:
     """RowError naming the first column whose value the database cannot hold or that is out of bounds."""
-    table = ENTITIES[entity].table
+    checks = _checks(entity)
     bound = get_settings().max_quantity
     for name, value in row.items():
-        if name not in table.c:
+        check = checks.get(name)
+        if check is None or value is None:
             continue
-        reason = problem(table.c[name], value)
+        reason = check(name, value)
         if reason is None and name in QUANTITIES:
             reason = quantity_problem(name, value, bound)
         if reason:

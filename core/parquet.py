@@ -31,7 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from core.schema import CANONICAL_TABLES, BookSystem, ChannelParameterOverride, PlanningWindows
+from core.schema import (
+    CANONICAL_TABLES,
+    BookSystem,
+    ChannelParameterOverride,
+    FieldOwnership,
+    PlanningWindows,
+)
 from core.timeutil import UTCEpoch
 
 MANIFEST = "_invgov.json"
@@ -71,7 +77,12 @@ def column_kind(sql_type: TypeEngine[Any]) -> ColumnKind:
 
 # Steward tables a metric reads besides the canonical entities (the book system of a location,
 # the planning settings stewards override: metrics.settings_store).
-METRIC_INPUTS: tuple[type, ...] = (BookSystem, ChannelParameterOverride, PlanningWindows)
+METRIC_INPUTS: tuple[type, ...] = (
+    BookSystem,
+    ChannelParameterOverride,
+    FieldOwnership,
+    PlanningWindows,
+)
 
 
 def canonical_tables() -> list[Table]:

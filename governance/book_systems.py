@@ -1,7 +1,8 @@
 """The book of each location (the system owning its warehouse stock): settings overlaid by stewards' rows.
 
 A stored row (set by a steward, or written by a migration's cutover) wins over the settings
-(`INVGOV_BOOK_SYSTEM_BY_LOCATION`, then `INVGOV_BOOK_SYSTEM`); the metrics read the same overlay
+(`INVGOV_BOOK_SYSTEM_BY_LOCATION`, then the field owner of warehouse stock, stored or
+`INVGOV_BOOK_SYSTEM`); the metrics read the same overlay
 (metrics.stock.book_of). Every change is audited as object type `book_system`, which also makes the
 next metric refresh recompute the stock comparison.
 """
@@ -19,7 +20,7 @@ from core.settings import get_settings
 from core.timeutil import utcnow
 from governance.audit import record
 from governance.errors import ConflictError, GovernanceError
-from governance.ownership import SYSTEM_NAME, Reader
+from governance.ownership import SYSTEM_NAME, Reader, field_owners
 from governance.permissions import Action, Actor, authorize
 
 AUDITED_AS = "book_system"
@@ -44,6 +45,7 @@ def books(session: Reader, locations: Iterable[str]) -> list[Book]:
     """The book of each location given (and of every location with a stored row), by location."""
     settings = get_settings()
     stored = stored_books(session)
+    default = field_owners(session)["warehouse_stock"]  # the stored owner, else the setting
     found = []
     for location in sorted(set(locations) | set(stored)):
         row = stored.get(location)
@@ -52,7 +54,7 @@ def books(session: Reader, locations: Iterable[str]) -> list[Book]:
         elif location in settings.book_system_by_location:
             found.append(Book(location, settings.book_system_by_location[location], "setting"))
         else:
-            found.append(Book(location, settings.book_system, "default"))
+            found.append(Book(location, default, "default"))
     return found
 
 

@@ -7,9 +7,11 @@ import streamlit as st
 from ui import data, frame
 from ui.auth import require
 from ui.charts import orders_per_week_figure
-from ui.filters import get_filters
+from ui.filters import default_range, get_filters
+from ui.founder_download import render_founder_download
 from ui.kpi_views import render_kpis
 from ui.migration_views import freeze_banner
+from ui.setup_views import render_setup
 
 actor = require("overview")
 
@@ -21,16 +23,19 @@ freeze_banner()
 counts = data.entity_counts(ctx.url, ctx.version)
 
 if frame.is_empty(counts):
+    render_setup(actor)
     frame.show_empty_state()
 else:
-    render_kpis(ctx.url, ctx.version)
+    chosen = get_filters()
+    render_kpis(actor, ctx.url, ctx.version, chosen, default_range())
+    render_founder_download()
     st.subheader("Data")
     frame.metric_tiles(counts)
-    chosen = get_filters()
     st.subheader("Orders placed per week")
     st.caption(
         f"{chosen.start:%Y-%m-%d} to {chosen.end:%Y-%m-%d} (UTC), by channel. "
-        "The location filter keeps orders with a line allocated to a chosen location."
+        "The location filter keeps orders with a line allocated to a chosen location; the ABC "
+        "class and category filters do not apply to orders."
     )
     weekly = data.orders_per_week(
         ctx.url, ctx.version, chosen.start, chosen.end, chosen.channels, chosen.locations

@@ -165,8 +165,9 @@ def test_export_parquet_writes_every_entity_as_stored(
     jobs.import_paths([FIXTURES / "canonical"], "canonical")
     assert main(["export", "parquet", str(tmp_path / "lake")]) == 0
     # 3 locations, 3 items, 1 mapping, 3 orders, 4 lines, 2 returns (R-3 is quarantined); 11
-    # canonical tables and 3 steward tables metrics read (book systems, the planning settings)
-    assert capsys.readouterr().out == f"exported 16 rows of 14 tables to {tmp_path / 'lake'}\n"
+    # canonical tables and 4 steward tables metrics read (book systems, field ownership, the
+    # planning settings)
+    assert capsys.readouterr().out == f"exported 16 rows of 15 tables to {tmp_path / 'lake'}\n"
     orders = pq.read_table(tmp_path / "lake" / "orders").to_pylist()
     o1 = next(o for o in orders if o["order_id"] == "O-1")
     assert o1["placed_at"] == 1_768_039_200  # 2026-01-10T10:00:00Z in epoch seconds

@@ -25,26 +25,14 @@ from governance.sessions import start_session
 from governance.signin import authenticate
 from ui import data, frame
 from ui.gov_actions import BUSY
+from ui.page_registry import PAGES
 from ui.web_session import SERVED, cookie_name, end_token, resume_token, sentence
 
 log = logging.getLogger(__name__)
 TOKEN_KEY = "invgov.session_token"
 
 # What a role must hold to see a page (keyed by the page's url_path); every page is listed.
-PAGE_ACCESS: dict[str, Action] = {
-    "overview": Action.READ,
-    "planning": Action.READ,
-    "queue": Action.READ,
-    "exceptions": Action.READ,
-    "review": Action.READ,
-    "approvals": Action.READ,
-    "ownership": Action.READ,
-    "migration": Action.READ,
-    "data": Action.READ,
-    "sources": Action.READ,
-    "account": Action.READ,
-    "admin": Action.MANAGE_USERS,
-}
+PAGE_ACCESS: dict[str, Action] = {spec.key: spec.access for spec in PAGES}  # ui.page_registry
 # Where a role lands after signing in (and at the root URL): owners work their queue.
 LANDING: dict[Role, str] = {Role.OWNER: "queue"}
 DEFAULT_LANDING = "overview"

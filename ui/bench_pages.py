@@ -16,7 +16,8 @@ from core.settings import get_settings
 from governance.accounts import create_first_admin
 from governance.permissions import actor_by_name
 from governance.sessions import start_session
-from ui.auth import PAGE_ACCESS, TOKEN_KEY
+from ui.auth import TOKEN_KEY
+from ui.page_registry import BY_KEY, PAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = PROJECT_ROOT / "app.py"
@@ -63,14 +64,12 @@ def time_pages(url: str) -> PageTimes:
     seconds: dict[str, float] = {}
     errors: dict[str, list[str]] = {}
     with app_database(url):
-        for page in PAGE_ACCESS:
-            if not (PROJECT_ROOT / "pages" / f"{page}.py").exists():
-                continue
+        for page in (spec.key for spec in PAGES):
             at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
             at.session_state[TOKEN_KEY] = session_token(BENCH_ADMIN, url)
             at.run()  # the landing page and the sign-in, not timed
             started = time.perf_counter()
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(BY_KEY[page].file).run()
             seconds[page] = round(time.perf_counter() - started, 3)
             if at.exception:
                 errors[page] = [str(e.value) for e in at.exception]
