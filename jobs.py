@@ -11,9 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from connectors.apply import apply_prepared
-from connectors.batch import PreparedFile, Progress, Written
+from connectors.batch import ApplyCounts, PreparedFile, Progress, Written
 from connectors.cells import SNAPSHOT_WARNING as WARNING
 from connectors.errors import FileRefused
 from connectors.preview import FilePreview, owner_caveats, summarise
@@ -29,6 +30,7 @@ from core.db import (
 from core.schema import ImportRun
 from core.timeutil import utcnow
 from governance.freeze import freeze_state, request_held_skus, settle_held_skus
+from governance.impact import ExceptionImpact
 from governance.import_undo import UndoReport, undo_import
 from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
@@ -95,6 +97,8 @@ class ImportReport:
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     written: list[Written] = field(default_factory=list)  # per entity: what each count is
+    exceptions: ExceptionImpact | None = None  # what detection after it opened, cleared, reopened
+    exceptions_scope: str = "file"  # "batch": counted for all the files detected together
 
     @property
     def ok(self) -> bool:
@@ -120,6 +124,17 @@ class ImportReport:
             f"inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined} ({self.duration_ms} ms)"
         )
+
+    def exceptions_text(self) -> str | None:
+        """What the import did to the exceptions, in one line (None when detection did not run)."""
+        if self.exceptions is None:
+            return None
+        scope = (
+            " (for all the files of this import together)"
+            if self.exceptions_scope == "batch"
+            else ""
+        )
+        return f"exceptions{scope}: {self.exceptions.summary(past=True)}"
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready view."""
@@ -187,6 +202,70 @@ def _waiting(path: Path, progress: Progress | None) -> WaitNotice:
     return notice
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What applying a prepared file in a transaction did: its run, counts and notes."""
+
+    run_id: int
+    counts: ApplyCounts
+    notes: list[str]
+    duration_ms: int
+
+
+def apply_file(
+    session: Session,
+    path: Path,
+    prepared: PreparedFile,
+    owners: dict[str, str],
+    actor: str | None,
+    progress: Progress | None,
+    started: float,
+) -> Applied:
+    """Write a prepared file in the caller's transaction: its run, rows, held SKUs and aggregates."""
+    started_at = utcnow()
+    run = ImportRun(
+        source=prepared.source,
+        system=prepared.system,
+        file_name=path.name,
+        sha256=prepared.sha256,
+        status="running",
+        started_at=started_at,
+        entity=",".join(b.spec.name for b in prepared.batches),
+        actor=actor,
+    )
+    session.add(run)
+    session.flush()
+    touched = {b.spec.name: list(b.rows.values()) for b in prepared.batches}
+    refresh = ImportRefresh.begin(session, touched)
+    frozen = freeze_state(session).active  # read in the write transaction: no race
+    counts = apply_prepared(
+        session,
+        prepared,
+        run_id=run.id,
+        item_master_system=owners["item_master"],
+        now=started_at,
+        progress=progress,
+        item_master_frozen=frozen,
+    )
+    if counts.held_new_items:  # the freeze: new SKUs of the owner's file wait for approval
+        counts.notes += request_held_skus(session, system=prepared.system,
+                                          rows=counts.held_new_items, file_name=path.name,
+                                          run_id=run.id, actor=actor)  # fmt: skip
+    elif not frozen and prepared.system == owners["item_master"] and "items" in touched:
+        counts.notes += settle_held_skus(session, system=prepared.system,
+                                         skus=[r["sku"] for r in touched["items"]],
+                                         file_name=path.name, actor=actor)  # fmt: skip
+    refresh.finish(session, now=started_at)
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    notes = prepared.notes + counts.notes
+    run.status, run.finished_at, run.duration_ms = "committed", utcnow(), duration_ms
+    run.rows_read, run.inserted, run.updated = prepared.rows_read, counts.inserted, counts.updated
+    run.unchanged, run.quarantined = counts.unchanged, counts.quarantined
+    run.message = "; ".join(notes) or None
+    session.flush()
+    return Applied(run.id, counts, notes, duration_ms)
+
+
 def _write(
     path: Path,
     prepared: PreparedFile,
@@ -197,53 +276,10 @@ def _write(
     started: float,
 ) -> ImportReport:
     """The write phase: the only part of an import that holds the write lock."""
-    started_at = utcnow()
     with write_session(engine) as session:
-        run = ImportRun(
-            source=prepared.source,
-            system=prepared.system,
-            file_name=path.name,
-            sha256=prepared.sha256,
-            status="running",
-            started_at=started_at,
-            entity=",".join(b.spec.name for b in prepared.batches),
-            actor=actor,
-        )
-        session.add(run)
-        session.flush()
-        touched = {b.spec.name: list(b.rows.values()) for b in prepared.batches}
-        refresh = ImportRefresh.begin(session, touched)
-        frozen = freeze_state(session).active  # read in the write transaction: no race
-        counts = apply_prepared(
-            session,
-            prepared,
-            run_id=run.id,
-            item_master_system=owners["item_master"],
-            now=started_at,
-            progress=progress,
-            item_master_frozen=frozen,
-        )
-        if counts.held_new_items:  # the freeze: new SKUs of the owner's file wait for approval
-            counts.notes += request_held_skus(session, system=prepared.system,
-                                              rows=counts.held_new_items, file_name=path.name,
-                                              run_id=run.id, actor=actor)  # fmt: skip
-        elif not frozen and prepared.system == owners["item_master"] and "items" in touched:
-            counts.notes += settle_held_skus(session, system=prepared.system,
-                                             skus=[r["sku"] for r in touched["items"]],
-                                             file_name=path.name, actor=actor)  # fmt: skip
-        refresh.finish(session, now=started_at)
-        duration_ms = int((time.perf_counter() - started) * 1000)
-        notes = prepared.notes + counts.notes
-        run.status, run.finished_at, run.duration_ms = "committed", utcnow(), duration_ms
-        run.rows_read, run.inserted, run.updated = (
-            prepared.rows_read,
-            counts.inserted,
-            counts.updated,
-        )
-        run.unchanged, run.quarantined = counts.unchanged, counts.quarantined
-        run.message = "; ".join(notes) or None
-        run_id = run.id
-    after_import(engine, run_id=run_id, actor=actor)
+        applied = apply_file(session, path, prepared, owners, actor, progress, started)
+    impact = after_import(engine, run_id=applied.run_id, actor=actor)
+    counts = applied.counts
     return ImportReport(
         file=path.name,
         source=prepared.source,
@@ -255,10 +291,11 @@ def _write(
         updated=counts.updated,
         unchanged=counts.unchanged,
         quarantined=counts.quarantined,
-        duration_ms=duration_ms,
-        run_id=run_id,
-        notes=notes,
+        duration_ms=applied.duration_ms,
+        run_id=applied.run_id,
+        notes=applied.notes,
         written=counts.written,
+        exceptions=impact,
     )
 
 
@@ -273,14 +310,9 @@ def import_paths(
     options: ImportOptions | None = None,
 ) -> list[ImportReport]:
     """Import files one transaction each; `canonical` expands folders into their canonical CSVs."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(canonical_files_in(path))
-        else:
-            files.append(path)
-    with detection_deferred():  # detect once, on the whole batch, not on half-loaded data
-        return [
+    files = expand_paths(paths)
+    with detection_deferred() as deferred:  # detect once, on the whole batch, not half-loaded data
+        reports = [
             import_file(
                 f,
                 source,
@@ -292,6 +324,11 @@ def import_paths(
             )
             for f in files
         ]
+    committed = [r for r in reports if r.ok]
+    scope = "file" if len(committed) == 1 else "batch"
+    for report in committed:
+        report.exceptions, report.exceptions_scope = deferred.impact, scope
+    return reports
 
 
 def preview_file(
@@ -303,13 +340,34 @@ def preview_file(
     rows: int | None = None,
 ) -> FilePreview:
     """Parse and validate a file exactly as an import would, writing nothing: what it would load."""
-    owners = owners_for_import(get_engine())
+    return prepare_preview(path, source, system=system, options=options, rows=rows)[0]
+
+
+def prepare_preview(
+    path: Path,
+    source: str,
+    *,
+    system: str | None = None,
+    options: ImportOptions | None = None,
+    rows: int | None = None,
+    owners: dict[str, str] | None = None,
+) -> tuple[FilePreview, PreparedFile | None]:
+    """The preview of a file and its prepared rows (None when the file is refused)."""
+    owners = owners or owners_for_import(get_engine())
     try:
         prepared = prepare_file(source, path, _context(path, system, options, owners))
     except FileRefused as refused:
-        return FilePreview(file=path.name, source=source, refused=refused.reason)
+        return FilePreview(file=path.name, source=source, refused=refused.reason), None
     preview = summarise(prepared) if rows is None else summarise(prepared, rows)
-    return replace(preview, caveats=owner_caveats(prepared, owners["item_master"]))
+    return replace(preview, caveats=owner_caveats(prepared, owners["item_master"])), prepared
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """The files an import of these paths reads: folders give their canonical CSVs."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(canonical_files_in(path) if path.is_dir() else [path])
+    return files
 
 
 def import_as(

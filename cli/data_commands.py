@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli import CommandError
 from cli.progress import TerminalProgress
@@ -21,12 +21,15 @@ from governance.accounts import ensure_first_admin, remove_demo_accounts
 from governance.errors import GovernanceError
 from governance.permissions import Action, actor_by_name, authorize
 
+if TYPE_CHECKING:
+    from jobs import ImportOptions
+
 # People, the audit trail and the steward-edited settings outlive a data reset; demo accounts go
 # with the demo data.
 ACCOUNT_TABLES = ("teams", "users", "login_attempts", "audit_log",
                   "kpi_targets", "routing", "field_ownership", "severity_sla",
                   "watch_folders", "founder_recipients", "alert_outbox",
-                  "item_master_freeze", "book_systems")  # fmt: skip
+                  "item_master_freeze", "book_systems", "not_tracked_skus")  # fmt: skip
 
 
 def register(commands: Any) -> None:
@@ -55,6 +58,9 @@ def register(commands: Any) -> None:
     p.add_argument("--mapping", type=Path, default=None, help="mapping file (mapped, sql)")
     p.add_argument("--user", help="who imports (recorded)")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.add_argument("--yes", action="store_true",
+                   help="import even files that would open more exceptions than the threshold "
+                   "(INVGOV_IMPORT_CONFIRM_EXCEPTIONS)")  # fmt: skip
     p.set_defaults(handler=cmd_import)
 
     p = commands.add_parser("demo", help="load the demo brand")
@@ -127,8 +133,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CommandError(f"no such file or folder: {', '.join(missing)}")
     if args.user:  # a named actor is checked like in the app (without --user: the operator)
         check_may_import(args.user)
+    options = jobs.ImportOptions(location=args.location, as_of=args.as_of, mapping=args.mapping)
+    if not args.yes:
+        check_impact(args, options)
     with TerminalProgress() as progress:
-        options = jobs.ImportOptions(location=args.location, as_of=args.as_of, mapping=args.mapping)
         reports = jobs.import_paths(
             args.paths,
             args.source,
@@ -145,6 +153,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(report.summary(), file=stream)
             if report.written:
                 print("  written: " + "; ".join(w.text() for w in report.written), file=stream)
+            if report.exceptions_text():
+                print(f"  {report.exceptions_text()}", file=stream)
             for warning in report.warnings:
                 print(f"  warning: {warning}", file=stream)
             for note in report.plain_notes:
@@ -154,6 +164,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {len(refused)} of {len(reports)} file(s) refused", file=sys.stderr)
         return 1
     return 0
+
+
+def check_impact(args: argparse.Namespace, options: ImportOptions) -> None:
+    """Refuse (one line, nothing written) when a file would open more exceptions than the threshold."""
+    import import_impact
+    import jobs
+
+    threshold = import_impact.confirm_threshold()
+    previews = import_impact.preview_files(
+        jobs.expand_paths(args.paths), args.source, system=args.system, options=options,
+        actor=args.user, engine=get_engine(),
+    )  # fmt: skip
+    over = [p.confirmation_text(threshold) for p in previews if p.exceeds(threshold)]
+    if over:
+        raise CommandError("; ".join(over) + ": nothing was imported; add --yes to import anyway")
 
 
 def check_may_import(user: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli import CommandError, review_commands, steward_commands
+from cli import CommandError, bulk_commands, review_commands, steward_commands
 from cli.governance_support import actor_argument, print_json, reading, unit_of_work
 from core.db import get_engine, read_session
 from core.timeutil import parse_iso
@@ -75,6 +75,7 @@ def _register_exceptions(commands: Any) -> None:
     p.add_argument("--to", help="the person ('-' unassigns)")
     p.add_argument("--team", help="the owning team")
     p.set_defaults(handler=cmd_assign)
+    bulk_commands.register_exceptions(sub)
     p = sub.add_parser("acknowledge-all", help="acknowledge every open exception of a type")
     p.add_argument("--type", required=True)
     p.add_argument("--owner", help="only this team's")

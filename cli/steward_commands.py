@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli import CommandError
+from cli import CommandError, bulk_commands
 from cli.governance_support import actor_argument, print_json, reading, unit_of_work
 from governance import mappings, ownership, sku_requests
 from governance.permissions import actor_by_name
@@ -83,6 +83,7 @@ def _register_mappings(commands: Any) -> None:
         p.add_argument("--version", type=int)
         actor_argument(p)
         p.set_defaults(handler=handler)
+    bulk_commands.register_mappings(sub)
 
 
 TABLES = {

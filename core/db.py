@@ -161,5 +161,23 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
         _record_hold(time.perf_counter() - began)
 
 
+@contextmanager
+def trial_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A unit of work like `write_session` that is always rolled back: a dry run writes nothing
+    (a kill meanwhile leaves no trace either: its transaction never committed)."""
+    try:
+        with (
+            engines.writer(engine or get_engine()) as bind,
+            Session(bind, expire_on_commit=False) as session,
+        ):
+            transaction = session.begin()
+            try:
+                yield session
+            finally:
+                transaction.rollback()
+    except engines.WriterBusy as busy:
+        raise DatabaseBusy(busy.waited_s) from None
+
+
 def _note_began(session: Session, _transaction: Any, _connection: Any) -> None:
     session.info.setdefault(BEGAN, time.perf_counter())

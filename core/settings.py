@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     source_day_first: bool = True
     large_file_rows: int = 20_000
     max_upload_mb: int = 50
+    # An import whose file would open more exceptions than this asks for a confirmation first.
+    import_confirm_exceptions: int = Field(default=500, ge=0)
     # Bounds on what an import reads (hostile or careless input): see README "Limits".
     max_quantity: int = Field(default=1_000_000_000, ge=1, le=2**31 - 1)
     max_import_rows: int = Field(default=5_000_000, ge=1)

@@ -13,6 +13,7 @@ from demo.integrations import build_events
 from demo.listings import Listings, build_listings
 from demo.orders import Order, build_orders
 from demo.plan import LOCATIONS, DemoPlan
+from demo.planning import PlanningStories, plant_stock, plant_stories
 from demo.returns import build_returns
 from demo.shipping import ship_orders
 from demo.stock import build_stock
@@ -24,12 +25,14 @@ Rows = Sequence[Sequence[object]]
 
 @dataclass
 class Generated:
-    """What was generated: the plan, the rows of each canonical file, and the catalog behind them."""
+    """What was generated: the plan, the rows of each canonical file, the catalog behind them and
+    the planning stories planted in them."""
 
     plan: DemoPlan
     tables: dict[str, Rows]
     catalog: Catalog
     listings: Listings
+    stories: PlanningStories
 
 
 def generate(plan: DemoPlan) -> Generated:
@@ -38,12 +41,14 @@ def generate(plan: DemoPlan) -> Generated:
     listings = build_listings(plan, catalog)
     orders = build_orders(plan, catalog, listings)
     shipments = ship_orders(plan, orders)  # settles cancellations and split allocations
+    stories = plant_stories(plan, catalog, orders)  # adds the slow style to the catalog
+    stock = plant_stock(plan, stories, build_stock(plan, catalog, listings))
     tables: dict[str, Rows] = {
         "locations": [(loc.location_id, loc.name, loc.type, loc.channel) for loc in LOCATIONS],
         "items": [_item_row(i) for i in catalog.items],
         "bundle_components": catalog.bundles,
         "sku_mappings": listings.mapping_rows(),
-        "stock_levels": build_stock(plan, catalog, listings),
+        "stock_levels": stock,
         "cycle_counts": build_counts(plan, listings),
         "orders": [(o.order_id, o.channel, o.placed_at, o.cancelled_at) for o in orders],
         "order_lines": _line_rows(orders),
@@ -51,7 +56,7 @@ def generate(plan: DemoPlan) -> Generated:
         "returns": build_returns(plan, orders, shipments),
         "integration_events": build_events(plan, listings, orders),
     }
-    return Generated(plan, tables, catalog, listings)
+    return Generated(plan, tables, catalog, listings, stories)
 
 
 def write_files(generated: Generated, folder: Path) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Customer returns: received at stores, the DC or Amazon; most dispositioned fast, some stuck at stores."""
+"""Customer returns: received at stores, the DC or Amazon; most dispositioned fast, some stuck at stores
+(at two stores uninspected: they pile up at the inspection step of the returns handoff)."""
 
 from __future__ import annotations
 
@@ -90,9 +91,10 @@ def _return(rng: random.Random, plan: DemoPlan, line: Shipped, return_id: str) -
 
     got = seen(received)
     done = seen(disposition_at) if got else None
+    inspected = got is not None and not _left_uninspected(location, disposition)
     return (
         return_id, line.order.order_id, line.line_id, line.sku, quantity, channel, initiated,
-        got, location, condition if got else None, disposition if done else None, done,
+        got, location, condition if inspected else None, disposition if done else None, done,
         seen(refunded) if got else None, seen(restocked) if done else None,
     )  # fmt: skip
 
@@ -121,6 +123,12 @@ def _dispose(
     disposed = _second(received + rng.uniform(*LAG_HOURS[kind]) * HOUR)
     restocked = _second(disposed + rng.uniform(1, 8) * HOUR) if disposition == "restock" else None
     return disposition, disposed, restocked
+
+
+def _left_uninspected(location: str, disposition: str | None) -> bool:
+    """A return left in a corner at a stuck store was never inspected either (no condition noted):
+    it waits at the inspection step of the returns handoff; elsewhere it waits at disposition."""
+    return disposition is None and location in STUCK_RETURN_STORES
 
 
 def _draw(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:

@@ -17,6 +17,7 @@ from demo.plan import (
     STORE_IDS,
     iso_week,
 )
+from demo.planning import story_lines
 from demo.stock import BOOK, snapshot_times
 
 
@@ -31,6 +32,7 @@ def planted_problems(generated: Generated) -> list[str]:
         _integration_line(generated),
         _oversell_line(generated),
         _unmapped_line(generated),
+        *story_lines(generated.stories),
     ]
 
 
@@ -64,16 +66,18 @@ def _split_line(generated: Generated) -> str:
 
 def _returns_line(generated: Generated) -> str:
     cutoff = generated.plan.cutoff
-    open_, black = 0, 0
+    open_, black, uninspected = 0, 0, 0
     for row in generated.tables["returns"]:
-        received, location, disposed, refunded = row[7], row[8], row[11], row[12]
+        received, location, condition, disposed, refunded = row[7], row[8], row[9], row[11], row[12]
         if received is None or disposed is not None or location not in STORE_IDS:
             continue
         open_ += 1
         black += refunded is not None and received <= cutoff - timedelta(days=7)
+        uninspected += condition is None
     return (
         f"{open_} returns received at stores and not dispositioned, {black} of them refunded "
-        "and received more than 7 days ago (black holes)"
+        f"and received more than 7 days ago (black holes), {uninspected} never inspected "
+        "(waiting at inspection)"
     )
 
 

@@ -45,6 +45,17 @@ def assign(
     """
     row = load(session, exception_id)
     me = authorize(session, actor, Action.ASSIGN_EXCEPTION, team=row["team"])
+    values = assign_values(session, row, assignee=assignee, team=team)
+    updated = change(
+        session, row, values, actor=me, action="exception.assign", seen_version=seen_version
+    )
+    return public(updated)
+
+
+def assign_values(
+    session: Session, row: dict[str, Any], *, assignee: str | None, team: str | None
+) -> dict[str, Any]:
+    """The team and assignee fields an assignment of this exception sets (GovernanceError if wrong)."""
     if assignee is None and team is None:
         raise GovernanceError("name a person (--to NAME) or a team (--team TEAM) to assign to")
     values: dict[str, Any] = {}
@@ -63,7 +74,4 @@ def assign(
             )
     elif "team" in values and values["team"] != row["team"]:
         values["assignee"] = None  # a new team decides who works it
-    updated = change(
-        session, row, values, actor=me, action="exception.assign", seen_version=seen_version
-    )
-    return public(updated)
+    return values

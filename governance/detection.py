@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from governance.audit import record
 from governance.batches import candidate_fingerprints, plan_batches
 from governance.evidence import Evidence, load_evidence
 from governance.folding import fold
+from governance.impact import ExceptionImpact, impact_from
 from governance.ownership import field_owners
 from governance.permissions import Action, Actor, authorize
 from governance.reconcile import Reconciled, holders, reconcile, reconcile_batch
@@ -56,6 +57,7 @@ class DetectionReport:
     verified: int
     skipped: int
     seconds: float
+    impact: ExceptionImpact = field(default_factory=ExceptionImpact)  # per type
 
     def summary(self) -> str:
         """One line a person reads."""
@@ -130,6 +132,7 @@ def _report(
         verified=outcome.verified,
         skipped=outcome.skipped,
         seconds=round(time.perf_counter() - started, 3),
+        impact=impact_from(outcome.by_type),
     )
     record(
         session,
@@ -184,6 +187,18 @@ def detect(
         report = _report(session, findings, outcome, moment, by, reason, started)
     log.info(report.summary())
     return report
+
+
+def trial_detection(session: Session, *, as_of: datetime | None = None) -> ExceptionImpact:
+    """What detection would change now, inside the caller's transaction (which rolls it back)."""
+    moment = (as_of or utcnow()).replace(microsecond=0)
+    conn = session.connection()
+    findings = find_all(conn, moment)
+    _serialize(session)
+    outcome = reconcile(
+        session, findings, as_of=moment, trigger="preview", evidence=load_evidence(conn)
+    )
+    return impact_from(outcome.by_type)
 
 
 def run_detection(

@@ -191,6 +191,10 @@ TYPE_LABELS: dict[str, str] = {
     "integration_failure_spike": "Integration failure spike",
     "quarantined_rows": "File with quarantined rows",
     "field_ownership_conflict": "Field ownership conflict",
+    "safety_stock_shortfall": "Below safety stock",
+    "bundle_availability_breach": "Bundle sold beyond its components",
+    "dead_stock": "Dead stock",
+    "stranded_stock": "Stranded stock",
 }
 TYPE_MEANINGS: dict[str, str] = {
     "stock_discrepancy": "a system shows a different sellable quantity than the book (the WMS)",
@@ -210,6 +214,13 @@ TYPE_MEANINGS: dict[str, str] = {
     "twice its usual rate",
     "quarantined_rows": "an imported file had rows that could not be read",
     "field_ownership_conflict": "a system that does not own the item master sent a different value",
+    "safety_stock_shortfall": "a channel's available units of a SKU are below the safety stock its "
+    "last 56 days of demand and its lead time call for",
+    "bundle_availability_breach": "a system offers more of a bundle than the book's components at "
+    "that location can build",
+    "dead_stock": "an active SKU at least 90 days old has sellable stock but shipped nothing in the "
+    "last 90 days",
+    "stranded_stock": "a draft or retired SKU still has sellable stock",
 }
 
 
@@ -320,11 +331,26 @@ FACT_UNITS: dict[str, Unit] = {
     "lag_hours": Unit.HOURS,
     "value": Unit.MONEY,
     "unit_cost": Unit.MONEY,
+    "service_level": Unit.SHARE,
+    "lead_time_days": Unit.DAYS,
+    "lead_time_sd_days": Unit.DAYS,
+    "mean_daily": Unit.NUMBER,
+    "sd_daily": Unit.NUMBER,
+    "safety_stock": Unit.NUMBER,
+    "shortfall": Unit.NUMBER,
 }
 FACT_LABELS = {"system_qty": "System quantity", "book_qty": "Book quantity",
                "book_system": "Book system", "limit_hours": "Lag target",
                "also": "Also", "first_lines": "First bad lines",
-               "accurate_counts": "Accurate counts", "file_sha256": "File sha256"}  # fmt: skip
+               "accurate_counts": "Accurate counts", "file_sha256": "File sha256",
+               "demand_units": "Demand in the window (units)",
+               "mean_daily": "Mean daily demand (d̄)", "sd_daily": "Daily demand deviation (σd)",
+               "lead_time_days": "Lead time (L)", "lead_time_sd_days": "Lead time deviation (σL)",
+               "service_level": "Service level (p)", "z": "z (normal quantile of p)",
+               "available": "Available units", "system_units": "System units",
+               "buildable": "Buildable from the book", "excess": "Units over",
+               "limiting": "Limiting components", "value": "Value (units × unit cost)",
+               "last_shipped_at": "Last shipped"}  # fmt: skip
 SHARE_TARGET_TYPES = {"accuracy_below_target", "integration_failure_spike"}
 
 
@@ -349,3 +375,37 @@ def fact_text(exception_type: str, name: str, value: object) -> str:
     if isinstance(value, float):
         return format_value(value, Unit.NUMBER)
     return str(value)
+
+
+HOURS_AS_DAYS_FROM = 48  # a KPI in hours at or above this many is shown in days
+
+
+def _hours_text(hours: float) -> str:
+    if abs(hours) >= HOURS_AS_DAYS_FROM:
+        return f"{hours / 24:,.1f} days"
+    return f"{hours:,.1f} h"
+
+
+def kpi_value_text(value: float | None, unit: Unit | str, currency: str) -> str:
+    """A KPI value for people: per cent with one decimal, hours (or days from 48 h), money in the
+    currency with cents, counts with thousands separators; a dash for none."""
+    if value is None:
+        return DASH
+    return {
+        Unit.SHARE: lambda: f"{value * 100:,.1f} %",
+        Unit.COUNT: lambda: f"{value:,.0f}",
+        Unit.HOURS: lambda: _hours_text(value),
+        Unit.MONEY: lambda: f"{currency} {value:,.2f}",
+    }[Unit(unit)]()
+
+
+def kpi_change_text(change: float | None, unit: Unit | str, currency: str) -> str | None:
+    """A change from the week before (`+1.2 pp`, `-3`, `+5.0 h`); NO_CHANGE when it rounds to
+    nothing; None without a change."""
+    if change is None:
+        return None
+    if Unit(unit) is Unit.SHARE:
+        text = f"{change * 100:+.1f} pp"
+    else:
+        text = ("-" if change < 0 else "+") + kpi_value_text(abs(change), unit, currency)
+    return text if any(digit in text for digit in "123456789") else NO_CHANGE

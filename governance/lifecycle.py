@@ -75,7 +75,7 @@ def allowed_verbs(status: str) -> list[Verb]:
 
 def closing_problems(reason: str | None, note: str | None) -> list[str]:
     """What is missing or wrong in a closing's reason and note, in plain words for a page (empty:
-    fine). The governance check itself (`_closing`) names the reason ids, as the CLI takes them."""
+    fine). The governance check itself (`closing_values`) names the reason ids, as the CLI takes them."""
     problems = []
     try:
         Reason(str(reason or "").strip().lower())
@@ -90,7 +90,8 @@ def closing_problems(reason: str | None, note: str | None) -> list[str]:
     return problems
 
 
-def _closing(reason: str | None, note: str | None) -> dict[str, Any]:
+def closing_values(reason: str | None, note: str | None) -> dict[str, Any]:
+    """The reason and note fields of a closing, checked (GovernanceError naming what is wrong)."""
     chosen = parse_choice(Reason, reason or "", "reason")
     text = (note or "").strip()
     if not text:
@@ -100,9 +101,10 @@ def _closing(reason: str | None, note: str | None) -> dict[str, Any]:
     return {"resolution_reason": chosen.value, "resolution_note": text}
 
 
-def _values(
+def transition_values(
     row: dict[str, Any], target: Status, me: Actor, extra: dict[str, Any]
 ) -> dict[str, Any]:
+    """The fields a move to `target` sets (times of acknowledging and closing, the closer)."""
     now = utcnow()
     values: dict[str, Any] = {"status": target.value, **extra}
     if target in (ACK, WORK) and row["acknowledged_at"] is None:
@@ -113,7 +115,7 @@ def _values(
     return values
 
 
-def _keep_closing(session: Session, state: dict[str, Any]) -> None:
+def keep_closing(session: Session, state: dict[str, Any]) -> None:
     """Keep a person's closing in the history, with the newest import it must be judged after."""
     session.add(
         ExceptionResolution(
@@ -154,12 +156,12 @@ def transition(
             f"exception {row['id']} is {row['status']}: it cannot {chosen.value.replace('_', ' ')}"
             f" (allowed: {allowed})"
         )
-    extra = _closing(reason, note) if rule.needs_reason else {}
-    values = _values(row, target, me, extra)
+    extra = closing_values(reason, note) if rule.needs_reason else {}
+    values = transition_values(row, target, me, extra)
     action = f"exception.{chosen.value}"
     state = change(session, row, values, actor=me, action=action, seen_version=seen_version)
     if rule.needs_reason:
-        _keep_closing(session, state)
+        keep_closing(session, state)
     return public(state)
 
 

@@ -61,6 +61,8 @@ class Action(StrEnum):
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_MIGRATION = "manage_migration"  # beyond SPEC's table: issue 18, stewards and admins
     UNDO_IMPORT = "undo_import"  # beyond SPEC's table: issue 14, stewards and admins
+    BULK_EXCEPTIONS = "bulk_exceptions"  # beyond SPEC's table: issue 14, stewards and admins
+    MARK_NOT_TRACKED = "mark_not_tracked"  # beyond SPEC's table: issue 14, stewards and admins
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,11 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.READ_AUDIT_LOG: Permission("read the audit log", _, _, _, Y),
     # A system migration (parallel run, explained pairs, cutover) and the item-master freeze:
     Action.UNDO_IMPORT: Permission("undo an import", _, _, Y, Y),
+    # Floods become one decision (issue 14): a whole line of exceptions, a system's SKUs.
+    Action.BULK_EXCEPTIONS: Permission("act on a whole line of exceptions at once", _, _, Y, Y),
+    Action.MARK_NOT_TRACKED: Permission(
+        "mark a system's SKUs as not tracked, or lift it", _, _, Y, Y
+    ),
     Action.MANAGE_MIGRATION: Permission(
         "run a system migration or the item-master freeze", _, _, Y, Y
     ),

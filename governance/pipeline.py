@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from core.db import DatabaseBusy
 from governance.alerts import alert_after_detection
 from governance.detection import detect
 from governance.errors import GovernanceError
+from governance.impact import ExceptionImpact
 
 log = logging.getLogger(__name__)
 _pending: ContextVar[list[tuple[Engine, int | None, str | None]] | None] = ContextVar(
@@ -31,25 +33,36 @@ def _trigger(run_ids: list[int | None], actor: str | None) -> str:
     return f"after import run {runs}{f' by {actor}' if actor else ''}"
 
 
-def _run(engine: Engine, run_ids: list[int | None], actor: str | None) -> None:
+@dataclass
+class Deferred:
+    """What the deferred detection of a batch changed (set when the batch's block ends)."""
+
+    impact: ExceptionImpact | None = None
+
+
+def _run(engine: Engine, run_ids: list[int | None], actor: str | None) -> ExceptionImpact | None:
     try:
-        detect(engine, trigger=_trigger(run_ids, actor))
+        report = detect(engine, trigger=_trigger(run_ids, actor))
     except DatabaseBusy as busy:  # the import has committed; detection runs again next time
         log.warning("exception detection after import postponed: %s", busy)
-        return
+        return None
     except (GovernanceError, SQLAlchemyError):
         log.exception("exception detection after import failed; run `manage.py detect` again")
-        return
+        return None
     alert_after_detection(engine)  # after the commit; never raises, keeps what it cannot send
+    return report.impact
 
 
-def after_import(engine: Engine, *, run_id: int | None, actor: str | None) -> None:
-    """Run exception detection after a committed import (or note it for the deferred batch)."""
+def after_import(
+    engine: Engine, *, run_id: int | None, actor: str | None
+) -> ExceptionImpact | None:
+    """Run exception detection after a committed import and return what it changed (None when
+    deferred to the batch's end, or postponed)."""
     pending = _pending.get()
     if pending is not None:
         pending.append((engine, run_id, actor))
-        return
-    _run(engine, [run_id], actor)
+        return None
+    return _run(engine, [run_id], actor)
 
 
 def after_undo(engine: Engine, *, run_id: int, actor: str) -> None:
@@ -66,18 +79,20 @@ def after_undo(engine: Engine, *, run_id: int, actor: str) -> None:
 
 
 @contextmanager
-def detection_deferred() -> Iterator[None]:
-    """Imports inside the block detect once at its end (per engine), not after every file."""
+def detection_deferred() -> Iterator[Deferred]:
+    """Imports inside the block detect once at its end (per engine), not after every file; the
+    yielded Deferred then holds what that detection changed (nested blocks: the outer one's)."""
+    deferred = Deferred()
     if _pending.get() is not None:
-        yield
+        yield deferred
         return
     token = _pending.set([])
     try:
-        yield
+        yield deferred
     finally:
         pending = _pending.get() or []
         _pending.reset(token)
         for engine in {id(e): e for e, _run_id, _actor in pending}.values():
             runs = [run_id for e, run_id, _actor in pending if e is engine]
             actors = {actor for e, _run_id, actor in pending if e is engine and actor}
-            _run(engine, runs, ", ".join(sorted(actors)) or None)
+            deferred.impact = _run(engine, runs, ", ".join(sorted(actors)) or None)

@@ -14,6 +14,7 @@ a material fact changes. Every change of state is audited (actor "system"); obse
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -58,6 +59,7 @@ class Reconciled:
     verified: int = 0
     skipped: int = 0  # changed by a person meanwhile: judged again at the next run
     audit: list[dict[str, Any]] = field(default_factory=list)
+    by_type: Counter[tuple[str, str]] = field(default_factory=Counter)  # (outcome, type) -> n
 
     def merge(self, other: Reconciled) -> None:
         """Add another batch's counts (its audit rows are already written)."""
@@ -68,6 +70,7 @@ class Reconciled:
         self.escalated += other.escalated
         self.verified += other.verified
         self.skipped += other.skipped
+        self.by_type.update(other.by_type)
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ def _insert(
             )
         )
     out.opened += len(rows)
+    out.by_type[("opened", rule.type)] += len(rows)
 
 
 def _entry(
@@ -398,6 +402,7 @@ def _reopen(
         _audit_changes(out, row, values, "exception.reopen", detail)
         _settle(session, judge, row, Outcome.REOPENED, shown)
         out.reopened += 1
+        out.by_type[("reopened", row["type"])] += 1
 
 
 def _verify(
@@ -435,6 +440,7 @@ def _clear(
             out, row, values, "exception.clear", f"cleared by data ({note}); {judge.trigger}"
         )
         out.cleared += 1
+        out.by_type[("cleared", rule.type)] += 1
 
 
 def _touch(session: Session, ids: Iterable[int], facts: list[dict[str, Any]], judge: Judge) -> None:

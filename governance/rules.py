@@ -14,6 +14,12 @@ from governance.rules_items import (
     MISSING_SKU,
     UNAPPROVED_ACTIVE_SKU,
 )
+from governance.rules_planning import (
+    BUNDLE_AVAILABILITY_BREACH,
+    DEAD_STOCK,
+    SAFETY_STOCK_SHORTFALL,
+    STRANDED_STOCK,
+)
 from governance.rules_stock import ACCURACY_BELOW_TARGET, STOCK_DISCREPANCY, UNMAPPED_SYSTEM_SKU
 
 RULES: tuple[ExceptionRule, ...] = (
@@ -31,6 +37,10 @@ RULES: tuple[ExceptionRule, ...] = (
     INTEGRATION_FAILURE_SPIKE,
     QUARANTINED_ROWS,
     FIELD_OWNERSHIP_CONFLICT,
+    SAFETY_STOCK_SHORTFALL,
+    BUNDLE_AVAILABILITY_BREACH,
+    DEAD_STOCK,
+    STRANDED_STOCK,
 )
 RULE_TYPES: tuple[str, ...] = tuple(rule.type for rule in RULES)
 BY_TYPE: dict[str, ExceptionRule] = {rule.type: rule for rule in RULES}

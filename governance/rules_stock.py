@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from core.schema import SkuSuggestion
 from core.timeutil import week_label
+from governance import not_tracked
 from governance.rule_model import DetectContext, ExceptionRule, Found
 from governance.targets import Rag
 from governance.vocabulary import Domain, Severity
@@ -37,7 +38,10 @@ def _suggestions(conn: Connection) -> dict[tuple[str, str], dict[str, object]]:
 def _unmapped(conn: Connection, ctx: DetectContext) -> Iterator[Found]:
     seen = system_sku_records(ctx.metrics).subquery("seen")
     suggestions = _suggestions(conn)
+    untracked = not_tracked.settings(conn)  # a steward's "not tracked" hides what it covers
     for row in conn.execute(select(seen).where(seen.c.unmapped == 1)).mappings():
+        if untracked and not_tracked.covered(untracked, row["system"], row["system_sku"]):
+            continue
         suggestion = suggestions.get((row["system"], row["system_sku"]), {})
         record = {
             **row,
@@ -89,7 +93,7 @@ STOCK_DISCREPANCY = ExceptionRule(
 UNMAPPED_SYSTEM_SKU = ExceptionRule(
     "unmapped_system_sku",
     Domain.ITEM_MASTER,
-    "a system SKU seen in stock rows resolves to no sku",
+    "a system SKU seen in stock rows resolves to no sku (and no steward marked it not tracked)",
     ("system", "system_sku"),
     ("system", "system_sku", "stock_rows", "last_as_of", "suggested_sku", "suggestion_method"),
     "medium",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from core.engines import insert_ignoring_conflicts, lock_rows
 from core.schema import MetricState, MetricWeek
@@ -187,9 +187,18 @@ def stored_weekly_rows(
     first_day: int | None = None,
     end_day: int | None = None,
     dim: str | None = None,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> list[MetricRow]:
-    """Stored weekly rows, optionally of some metrics, weeks [first_day, end_day) and one dim."""
+    """Stored weekly rows, optionally of some metrics, weeks [first_day, end_day) and one dim;
+    with `keys`, only the `all` rows and those of the given keys of each given dimension."""
     query = select(WEEKS.c.metric, WEEKS.c.wd, WEEKS.c.dim, WEEKS.c.key, WEEKS.c.parts)
+    if keys is not None:
+        query = query.where(
+            or_(
+                WEEKS.c.dim == "all",
+                *(and_(WEEKS.c.dim == d, WEEKS.c.key.in_(list(k))) for d, k in keys.items()),
+            )
+        )
     if metric_ids is not None:
         query = query.where(WEEKS.c.metric.in_(list(metric_ids)))
     if first_day is not None:

@@ -1,10 +1,10 @@
-"""SKU approvals: request new SKUs and item edits (validated live); stewards approve, reject, confirm mappings."""
+"""SKU approvals: request new SKUs and item edits (validated live); stewards approve, reject, decide mappings (also in bulk, and not-tracked SKUs)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import approval_views, frame, gov_actions
+from ui import approval_views, bulk_views, frame, gov_actions, gov_reads
 from ui.auth import require
 
 actor = require("approvals")
@@ -35,5 +35,6 @@ with imported:
 with suggestions:
     approval_views.mappings_section(actor, f"{SLOT}.mappings")
     gov_actions.show_outcome(f"{SLOT}.mappings")
+    bulk_views.not_tracked_panel(actor, gov_reads.stock_systems(), f"{SLOT}.not_tracked")
 with decided:
     approval_views.decided_section()

@@ -1,11 +1,18 @@
-"""All exceptions: every exception with filters, grouped lines, a downloadable table, bulk actions, a drill-down."""
+"""All exceptions: every exception with filters, grouped lines, a downloadable table, bulk and whole-line actions, a drill-down."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from governance import queue
-from ui import exception_detail, exception_filters, exception_views, frame, gov_reads
+from ui import (
+    exception_detail,
+    exception_filters,
+    exception_views,
+    frame,
+    gov_actions,
+    gov_reads,
+)
 from ui import gov_format as fmt
 from ui.auth import require
 from ui.download import csv_download
@@ -23,6 +30,7 @@ rows = [row for row in listed if exception_filters.matches(row, wanted)]
 lines = queue.group_lines(rows)
 st.caption(f"{len(rows):,} exception(s) in {len(lines)} line(s). Times in UTC.")
 if not rows:
+    gov_actions.show_outcome(exception_views.line_slot(PREFIX))  # a whole line just closed
     st.info("No exception matches these filters.", icon=":material/filter_alt_off:")
 else:
     st.subheader("By type and team")
@@ -39,6 +47,7 @@ else:
     people = [p["name"] for p in gov_reads.assignable_people()]
     exception_views.bulk_assign_panel(actor, rows, table_key=TABLE_KEY, people=people,
                                       teams=teams)  # fmt: skip
+    exception_views.whole_line_panel(actor, lines, rows, prefix=PREFIX)
     st.subheader("Drill down")
     chosen = exception_views.choose_exception(
         exception_views.with_focus(rows, PREFIX), key=f"{PREFIX}.pick", prefix=PREFIX

@@ -7,7 +7,7 @@ import streamlit as st
 from ui import data, frame
 from ui.auth import require
 from ui.charts import orders_per_week_figure
-from ui.filters import get_filters
+from ui.filters import default_range, get_filters
 from ui.founder_download import render_founder_download
 from ui.kpi_views import render_kpis
 from ui.migration_views import freeze_banner
@@ -26,15 +26,16 @@ if frame.is_empty(counts):
     render_setup(actor)
     frame.show_empty_state()
 else:
+    chosen = get_filters()
+    render_kpis(actor, ctx.url, ctx.version, chosen, default_range())
     render_founder_download()
-    render_kpis(ctx.url, ctx.version)
     st.subheader("Data")
     frame.metric_tiles(counts)
-    chosen = get_filters()
     st.subheader("Orders placed per week")
     st.caption(
         f"{chosen.start:%Y-%m-%d} to {chosen.end:%Y-%m-%d} (UTC), by channel. "
-        "The location filter keeps orders with a line allocated to a chosen location."
+        "The location filter keeps orders with a line allocated to a chosen location; the ABC "
+        "class and category filters do not apply to orders."
     )
     weekly = data.orders_per_week(
         ctx.url, ctx.version, chosen.start, chosen.end, chosen.channels, chosen.locations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from governance import queue
-from ui import exception_views, frame, gov_reads
+from ui import exception_views, frame, gov_actions, gov_reads
 from ui import gov_format as fmt
 from ui.auth import require
 
@@ -26,6 +26,7 @@ st.caption(
 if team == "":
     st.info("Your account has no team: ask an admin to give you one.", icon=":material/group:")
 elif not rows:
+    gov_actions.show_outcome(exception_views.line_slot(PREFIX))  # a whole line just closed
     st.success("Nothing to do: no active exception.", icon=":material/task_alt:")
 else:
     st.dataframe(fmt.line_table(lines), hide_index=True, height="content")

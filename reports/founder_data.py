@@ -113,16 +113,16 @@ def _kpi_lines(conn: Connection, as_of: datetime) -> tuple[list[KpiLine], list[K
     points: dict[str, dict[str, float | None]] = defaultdict(dict)
     for p in kpi_trends(conn, as_of):
         points[str(p["metric"])][str(p["week"])] = None if p["value"] is None else float(p["value"])  # type: ignore[arg-type]
-    lines = []
+    lines, currency = [], get_settings().currency  # values written as the Overview writes them
     for tile in tiles:
         kpi, target = tile.kpi, tile.target
         series = points.get(kpi.metric, {})
         lines.append(
             KpiLine(kpi.metric, kpi.label, tile.period, tile.value,
-                    labels.format_value(tile.value, kpi.unit.value),
+                    labels.kpi_value_text(tile.value, kpi.unit, currency),
                     labels.target_text(kpi.metric, target.comparator, target.target),
                     tile.status, labels.RAG_WORDS[tile.status.value],
-                    labels.format_change(tile.change, kpi.unit.value) or "",
+                    labels.kpi_change_text(tile.change, kpi.unit, currency) or "",
                     target.owner_team or "–",
                     tuple(series[w] for w in sorted(series)))
         )  # fmt: skip

@@ -290,7 +290,7 @@ DEFAULTS = (date(2026, 8, 1), date(2026, 10, 23))
         ({FilterKey.DEFAULT_DATES: DEFAULTS}, Filters(*DEFAULTS)),
         (
             {FilterKey.DEFAULT_DATES: DEFAULTS, FilterKey.DATES: (date(2026, 9, 1),)},
-            Filters(date(2026, 9, 1), DEFAULTS[1]),  # only a start picked so far
+            Filters(date(2026, 9, 1), DEFAULTS[1], dated=True),  # only a start picked so far
         ),
         (
             {
@@ -298,8 +298,18 @@ DEFAULTS = (date(2026, 8, 1), date(2026, 10, 23))
                 FilterKey.DATES: (date(2026, 9, 1), date(2026, 9, 7)),
                 FilterKey.CHANNELS: ["pos"],
                 FilterKey.LOCATIONS: ["S1", "S2"],
+                FilterKey.ABC_CLASSES: ["A"],
+                FilterKey.CATEGORIES: ["shoes"],
             },
-            Filters(date(2026, 9, 1), date(2026, 9, 7), ("pos",), ("S1", "S2")),
+            Filters(
+                date(2026, 9, 1),
+                date(2026, 9, 7),
+                ("pos",),
+                ("S1", "S2"),
+                ("A",),
+                ("shoes",),
+                dated=True,
+            ),
         ),
     ],
 )

@@ -22,7 +22,7 @@ from reports.founder import founder_html, founder_pdf
 from reports.founder_data import DriftingLocation, FounderReport, TeamLoad, founder_report
 from tests.governance_support import add, item
 from ui.kpi_views import change_text as overview_change
-from ui.kpi_views import number_text as overview_number
+from ui.kpi_views import value_text as overview_number
 
 WEEK = latest_complete_week(utcnow())
 

@@ -11,13 +11,19 @@ from streamlit.testing.v1 import AppTest
 from core.db import get_engine
 from core.timeutil import utcnow, week_label
 from demo import load_demo
+from metrics.aggregates import day_of_week, load_state, stored_weekly_rows
 from metrics.compute import reading
 from metrics.kpi_board import kpi_tiles
+from metrics.kpi_filtered import trend_weeks
+from metrics.kpi_slices import KpiFilter, records_rows, split_of
 from metrics.kpis import KPIS, Unit
+from metrics.registry import BY_ID
 from tests.governance_support import session_token
 from tests.test_app_pages import APP
+from tests.test_overview_filters import status_bands
 from ui.auth import TOKEN_KEY
-from ui.kpi_views import STATUS_MARK, change_text, number_text, trend_weeks
+from ui.filters import FilterKey
+from ui.kpi_views import STATUS_ORDER, change_text, value_text
 
 ADMIN = "demo.admin"  # a demo account
 FAMILIES = [
@@ -55,26 +61,28 @@ def overview() -> AppTest:
 
 def test_a_tile_per_kpi_with_target_status_change_and_owner(demo_db: str) -> None:
     at = overview()
+    now = utcnow()
     with reading(get_engine(demo_db)) as conn:
-        expected = {t.kpi.label: t for t in kpi_tiles(conn, utcnow())}
-    marks = {mark: status for status, mark in STATUS_MARK.items()}
-    shown = {
-        m.label.split(" ", 1)[1]: (marks[m.label.split(" ", 1)[0]], m)
-        for m in at.metric
-        if m.label.split(" ", 1)[0] in marks
-    }
-    assert list(shown) == [kpi.label for kpi in KPIS]
-    for label, (status, metric) in shown.items():
+        # The unfiltered board's own path (metrics.kpi_board) is the independent reading.
+        expected = {t.kpi.label: t for t in kpi_tiles(conn, now)}
+    shown = {m.label: m for m in at.metric if m.label in expected}
+    assert set(shown) == {kpi.label for kpi in KPIS}
+    ranks = [STATUS_ORDER[status] for status, _ in status_bands(at)]
+    assert len(ranks) == len(KPIS)
+    assert ranks == sorted(ranks)  # red, then amber, then green, then no data
+    for label, metric in shown.items():
         tile = expected[label]
-        assert status == tile.status
-        assert metric.value == number_text(tile.value, tile.kpi.unit)
+        if tile.value is None:  # no data in the latest week: an earlier week with data shows
+            continue
+        assert metric.value == value_text(tile.value, tile.kpi.unit)
         assert metric.delta == (change_text(tile.change, tile.kpi.unit) or "")
     captions = [c.value for c in at.caption]
     for tile in expected.values():
         assert any(f"owner {tile.target.owner_team}" in c for c in captions)
     integration = expected["Integration failure rate"]  # the demo's spike is last week
-    assert integration.period == week_label(utcnow() - timedelta(days=7))
+    assert integration.period == week_label(now - timedelta(days=7))
     assert integration.status.value == "red"
+    assert any(c.startswith(f"Week {integration.period}") for c in captions)
 
 
 def test_a_trend_chart_per_family_with_its_target_line(demo_db: str) -> None:
@@ -82,7 +90,8 @@ def test_a_trend_chart_per_family_with_its_target_line(demo_db: str) -> None:
     assert [t.label for t in at.tabs] == FAMILIES
     charts = [c for c in at.get("plotly_chart") if "kpi-trend" in c.proto.id]
     assert len(charts) == len(FAMILIES)
-    weeks = trend_weeks(utcnow())
+    start, end = at.session_state[FilterKey.DEFAULT_DATES]  # the data's last 12 weeks
+    weeks = trend_weeks(KpiFilter(start, end), utcnow())
     accuracy = json.loads(charts[0].proto.spec)
     assert [t["name"] for t in accuracy["data"]] == ["Inventory record accuracy", "Unit accuracy"]
     assert accuracy["layout"]["xaxis"]["categoryarray"] == weeks
@@ -102,14 +111,33 @@ def test_without_aggregates_the_overview_says_how_to_compute_them(demo_db: str) 
 
 
 def test_display_texts() -> None:
-    assert number_text(0.98765, Unit.SHARE) == "98.8 %"
-    assert number_text(None, Unit.COUNT) == "–"
-    assert number_text(1234.0, Unit.COUNT) == "1,234"
-    assert number_text(71.25, Unit.HOURS) == "71.2 h"
+    assert value_text(0.98765, Unit.SHARE) == "98.8 %"
+    assert value_text(None, Unit.COUNT) == "–"
+    assert value_text(1234.0, Unit.COUNT) == "1,234"
+    assert value_text(47.25, Unit.HOURS) == "47.2 h"
+    assert value_text(71.25, Unit.HOURS) == "3.0 days"  # 71.25 / 24 = 2.97
     assert change_text(-0.0125, Unit.SHARE) == "-1.2 pp"
     assert change_text(3.0, Unit.COUNT) == "+3"
     assert change_text(None, Unit.HOURS) is None
     assert change_text(0.0, Unit.COUNT) == "no change"
     assert change_text(-0.0004, Unit.SHARE) == "no change"  # -0.04 pp shows as -0.0: no change
-    assert number_text(30.815, Unit.MONEY) == "30.82"
-    assert change_text(-1250.5, Unit.MONEY) == "-1,250.50"
+    assert value_text(30815.5, Unit.MONEY) == "USD 30,815.50"  # the default currency setting
+    assert change_text(-1250.5, Unit.MONEY) == "-USD 1,250.50"
+
+
+@pytest.mark.parametrize("metric_id", ["return_lag_p90_hours", "inventory_record_accuracy"])
+def test_reading_the_records_of_one_key_gives_the_stored_row(demo_db: str, metric_id: str) -> None:
+    # Two paths to one location's weekly values: the aggregates' stored location rows, and the
+    # records path the board takes for two dimensions or several keys of a percentile.
+    metric = BY_ID[metric_id]
+    with reading(get_engine(demo_db)) as conn:
+        state = load_state(conn)
+        assert state is not None
+        rows = stored_weekly_rows(conn, [metric_id], dim="location")
+        location = sorted({r.key for r in rows if r.key})[0]
+        stored = {r.week: r.value for r in rows if r.key == location}
+        days = [day_of_week(str(r.week)) for r in rows]
+        split = split_of(metric, {"location": (location,)})
+        picked = records_rows(conn, metric, split, state.as_of, min(days), max(days) + 7)
+    assert len(stored) > 4
+    assert {week: row.value for week, row in picked.items()} == stored

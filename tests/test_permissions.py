@@ -34,12 +34,15 @@ from governance import (
     accounts,
     assignment,
     book_systems,
+    bulk_exceptions,
+    bulk_mappings,
     cutover,
     freeze,
     import_undo,
     lifecycle,
     mappings,
     migration,
+    not_tracked,
     ownership,
     passwords,
     review,
@@ -80,6 +83,8 @@ SPEC_TABLE: dict[str, tuple[str, str, str, str]] = {
     "read_audit_log": ("", "", "", "yes"),
     "manage_migration": ("", "", "yes", "yes"),  # not in SPEC's table: issue 18's steward actions
     "undo_import": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's undo
+    "bulk_exceptions": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's line actions
+    "mark_not_tracked": ("", "", "yes", "yes"),  # not in SPEC's table: issue 14's not tracked
 }
 ROLES = ("viewer", "owner", "steward", "admin")
 # One acting account per role (owners belong to a team; the steward to the data steward's).
@@ -288,6 +293,20 @@ def _imported_item(session: Session, root: Actor) -> None:
 
 def _run_undone(session: Session) -> bool:
     return session.get_one(ImportRun, 7).status == "undone" and session.get(Item, "SKU-U") is None
+
+
+def _exact_suggestion(session: Session, root: Actor) -> None:
+    _suggestion(session, root)
+    session.flush()
+    session.get_one(SkuSuggestion, ("amazon", "AMZ-1")).score = 1.0
+
+
+def _not_tracked(session: Session, root: Actor) -> object:
+    return not_tracked.mark_not_tracked(session=session, actor=root, system="amazon")
+
+
+def _not_tracked_rows(session: Session) -> int:
+    return len(not_tracked.settings(session))
 
 
 def _resolve_call(verb: str) -> Callable[[Session, Actor], object]:
@@ -582,6 +601,72 @@ MUTATIONS: dict[str, Mutation] = {
         _run_undone,
         setup=_imported_item,
         detects_after=True,
+    ),
+    "bulk resolve a line": Mutation(
+        "bulk_exceptions",
+        lambda s, a: bulk_exceptions.act_on_line(
+            session=s,
+            actor=a,
+            verb="resolve",
+            type="stock_discrepancy",
+            team=EXCEPTION_TEAM,
+            reason="fixed_at_source",
+            note="done",
+        ),
+        [
+            "exceptions",
+            "bulk",
+            "resolve",
+            "--type",
+            "stock_discrepancy",
+            "--owner",
+            EXCEPTION_TEAM,
+            "--reason",
+            "fixed_at_source",
+            "--note",
+            "done",
+        ],
+        lambda s: _exception_status(s) == "resolved",
+        setup=_exception,
+    ),
+    "confirm exact mappings": Mutation(
+        "confirm_mapping",
+        lambda s, a: bulk_mappings.confirm_exact(session=s, actor=a),
+        ["mappings", "bulk", "confirm-exact"],
+        lambda s: s.get_one(SkuMapping, ("amazon", "AMZ-1")).origin == "steward",
+        setup=_exact_suggestion,
+    ),
+    "reject mappings by glob": Mutation(
+        "confirm_mapping",
+        lambda s, a: bulk_mappings.reject_matching(
+            session=s, actor=a, system="amazon", pattern="AMZ-*", reason="not ours"
+        ),
+        [
+            "mappings",
+            "bulk",
+            "reject",
+            "--system",
+            "amazon",
+            "--pattern",
+            "AMZ-*",
+            "--reason",
+            "not ours",
+        ],
+        lambda s: _suggestion_status(s) == "rejected",
+        setup=_suggestion,
+    ),
+    "mark not tracked": Mutation(
+        "mark_not_tracked",
+        lambda s, a: not_tracked.mark_not_tracked(session=s, actor=a, system="amazon"),
+        ["mappings", "not-tracked", "amazon"],
+        lambda s: _not_tracked_rows(s) == 1,
+    ),
+    "lift not tracked": Mutation(
+        "mark_not_tracked",
+        lambda s, a: not_tracked.lift_not_tracked(session=s, actor=a, system="amazon"),
+        ["mappings", "not-tracked", "amazon", "--lift"],
+        lambda s: _not_tracked_rows(s) == 0,
+        setup=_not_tracked,
     ),
     "set book system": Mutation(
         "edit_field_ownership",

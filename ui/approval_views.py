@@ -14,7 +14,7 @@ import streamlit as st
 
 from governance import mappings, sku_requests
 from governance.permissions import Action, Actor, advice, may_ever
-from ui import gov_actions, gov_reads, sku_request_form
+from ui import bulk_views, gov_actions, gov_reads, sku_request_form
 from ui import gov_format as fmt
 
 DECIDED_SHOWN = 50
@@ -184,6 +184,8 @@ def mappings_section(actor: Actor, slot: str) -> None:
     st.dataframe(suggestions_frame(rows), hide_index=True)
     if not may_ever(actor, Action.CONFIRM_MAPPING):
         return
+    bulk_views.mapping_bulk_panel(actor, rows, f"{slot}.bulk")
+    st.subheader("Decide one")
     by_key = {f"{r['system']}|{r['system_sku']}": r for r in rows}
     chosen = by_key[st.selectbox("Suggestion to decide on", list(by_key), key=f"{slot}.mapping",
                                  format_func=lambda k: k.replace("|", " · "))]  # fmt: skip

@@ -34,8 +34,13 @@ def render(teams: Sequence[str], *, prefix: str) -> ExceptionFilter:
     statuses = top[0].multiselect("Status", [s.value for s in Status], default=DEFAULT_STATUSES,
                                   format_func=labels.status_label, key=f"{prefix}.status",
                                   placeholder="Any status")  # fmt: skip
-    kind = top[1].selectbox("Type", [ANY, *RULE_TYPES], key=f"{prefix}.type",
-                            format_func=lambda t: t if t == ANY else labels.type_label(t))  # fmt: skip
+    kind = top[1].selectbox(
+        "Type",
+        [ANY, *RULE_TYPES],
+        key=f"{prefix}.type",
+        format_func=lambda t: t if t == ANY else labels.type_label(t),
+        bind="query-params",
+    )  # fmt: skip  (a KPI tile links to its type)
     severities = top[2].multiselect("Severity", [s.value for s in Severity], key=f"{prefix}.severity",
                                     format_func=labels.severity_label, placeholder="Any severity")  # fmt: skip
     bottom = st.columns([2, 3])

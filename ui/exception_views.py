@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from governance import assignment, lifecycle
 from governance.permissions import Action, Actor, allowed, may_ever
-from governance.vocabulary import Status
-from ui import exception_detail, gov_actions, gov_reads
+from governance.vocabulary import ACTIVE, Status
+from ui import bulk_views, exception_detail, gov_actions, gov_reads
 from ui import gov_format as fmt
 
 ALL_TEAMS = "All teams"
@@ -157,16 +157,37 @@ def with_focus(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
 def line_panel(
     actor: Actor, line: dict[str, Any], rows: Sequence[dict[str, Any]], *, prefix: str
 ) -> None:
-    """The exceptions of one line, bulk acknowledge, and the chosen exception's detail."""
+    """The exceptions of one line, bulk acknowledge, the whole-line actions, and the chosen exception's detail."""
     in_line = [r for r in rows if r["type"] == line["type"] and r["team"] == line["team"]]
     table_key = f"{prefix}.table.{line_key(line)}"
     if may_ever(actor, Action.ACKNOWLEDGE_EXCEPTION):
         st.caption("Select rows to acknowledge them together; open one below to act on it.")
     exceptions_table(actor, in_line, key=table_key)
     bulk_acknowledge_panel(actor, in_line, table_key=table_key)
+    active = [r for r in in_line if r["status"] in ACTIVE]
+    bulk_views.line_actions(actor, active, key=table_key, slot=line_slot(prefix))
     chosen = choose_exception(in_line, key=f"{prefix}.pick.{line_key(line)}", prefix=prefix)
     if chosen is not None:
         exception_detail.detail_panel(actor, chosen, prefix=prefix)
+
+
+def line_slot(prefix: str) -> str:
+    """Where a page keeps the outcome of its whole-line actions (shown even when the line is gone)."""
+    return f"{prefix}.line_bulk"
+
+
+def whole_line_panel(
+    actor: Actor, lines: list[dict[str, Any]], rows: Sequence[dict[str, Any]], *, prefix: str
+) -> None:
+    """Stewards and admins choose a grouped line and act on all its active exceptions."""
+    if not lines or not may_ever(actor, Action.BULK_EXCEPTIONS):
+        return
+    st.subheader("Act on a whole line")
+    by_key = {line_key(line): line for line in lines}
+    chosen = st.selectbox("Line", list(by_key), key=f"{prefix}.bulk_line",
+                          format_func=lambda k: fmt.line_label(by_key[k]))  # fmt: skip
+    active = [r for r in rows if line_key(r) == chosen and r["status"] in ACTIVE]
+    bulk_views.line_actions(actor, active, key=f"{prefix}.bulk.{chosen}", slot=line_slot(prefix))
 
 
 KEEP, NOBODY = "(keep as is)", "(nobody)"

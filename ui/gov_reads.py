@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 from core.db import read_session
 from core.schema import FieldOwnership, Item, Review, RoutingRule, SeveritySla
 from core.timeutil import utcnow, week_label
-from governance import accounts, mappings, ownership, queue, review_read, sku_requests
+from governance import (
+    accounts,
+    bulk_mappings,
+    mappings,
+    not_tracked,
+    ownership,
+    queue,
+    review_read,
+    sku_requests,
+)
 from governance.errors import NotFound
 from governance.exception_store import load, public
 from governance.gov_kpis import governance_kpis
@@ -165,3 +174,23 @@ def suggestions(status: str | None = "open") -> list[dict[str, Any]]:
     """SKU mapping suggestions (open ones by default)."""
     with read_session(engine()) as session:
         return mappings.list_suggestions(session, status)
+
+
+def bulk_candidates(
+    *, system: str | None, pattern: str | None = None, exact: bool = False
+) -> list[bulk_mappings.Candidate]:
+    """Open suggestions a bulk decision would take (of a system, matching a SKU glob, or exact)."""
+    with read_session(engine()) as session:
+        return bulk_mappings.open_candidates(session, system=system, pattern=pattern, exact=exact)
+
+
+def not_tracked_settings() -> list[not_tracked.NotTracked]:
+    """The standing not-tracked settings."""
+    with read_session(engine()) as session:
+        return not_tracked.settings(session)
+
+
+def stock_systems() -> list[str]:
+    """The systems with stock rows."""
+    with read_session(engine()) as session:
+        return not_tracked.stock_systems(session)

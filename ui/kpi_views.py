@@ -1,13 +1,16 @@
-"""The Overview's KPI section: a tile per KPI and a 12-week trend chart per KPI family.
+"""The Overview's KPI section: a tile per KPI (worst first) and a trend chart per KPI family, filtered.
 
-Everything shown is read from the precomputed aggregates (never from raw rows), through a cache
-keyed by the data-version token, the aggregates' own token (a refresh without an import changes
-it) and the current ISO week.
+Everything shown is read from the precomputed aggregates through metrics.kpi_filtered, cached by
+the data-version token, the aggregates' own token (a refresh without an import changes it), the
+current ISO week and the filters. Each tile links to the page that holds the records behind it,
+with the current filters in the link.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,27 +18,61 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from core.timeutil import utcnow, week_label, week_label_from_monday_day
+from core.settings import get_settings
+from core.timeutil import utcnow, week_label
 from governance import labels
-from metrics.aggregates import day_of_week, state_token
+from governance.permissions import Actor
+from metrics.aggregates import state_token
 from metrics.compute import reading
-from metrics.kpi_board import TREND_WEEKS, KpiTile, kpi_tiles, kpi_trends, latest_complete_week
-from metrics.kpis import KPI_BY_METRIC, KPIS, KpiFamily, Rag, Unit
+from metrics.kpi_filtered import DATES, FilteredTile, filtered_tiles, filtered_trends, trend_weeks
+from metrics.kpi_slices import DIMENSION_NAMES, KpiFilter
+from metrics.kpis import KPIS, KpiFamily, Rag, Unit
+from ui import auth
 from ui.charts import kpi_trend_figure
 from ui.data import MAX_ENTRIES, TTL_SECONDS, engine_for
+from ui.filters import Filters
 from ui.queries import DataVersion
 
 log = logging.getLogger(__name__)
 
 TILES_PER_ROW = 4
-# Markdown of the status mark in a tile's label (a coloured Material icon).
-STATUS_MARK: dict[str, str] = {
-    Rag.GREEN: ":green[:material/check_circle:]",
-    Rag.AMBER: ":orange[:material/warning:]",
-    Rag.RED: ":red[:material/error:]",
-    Rag.NO_DATA: ":gray[:material/help:]",
+# Worst first: red, then amber, then green, then the KPIs without a value.
+STATUS_ORDER: dict[str, int] = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NO_DATA: 3}
+STATUS_ICON: dict[str, str] = {
+    Rag.GREEN: ":material/check_circle:",
+    Rag.AMBER: ":material/warning:",
+    Rag.RED: ":material/error:",
+    Rag.NO_DATA: ":material/help:",
+}
+# The band across the top of a tile: Streamlit's coloured alert boxes (grey text for no data).
+BANDS: dict[str, Callable[..., Any]] = {
+    Rag.RED: st.error,
+    Rag.AMBER: st.warning,
+    Rag.GREEN: st.success,
 }
 STATUS_WORD: dict[str, str] = labels.RAG_WORDS  # on target, near target, off target, no data
+NOT_SPLIT_NAMES: dict[str, str] = {**DIMENSION_NAMES, DATES: "date"}
+# Where each KPI's records are: (page key, exception type on the All exceptions page, or None).
+# No analytic page exists yet (issue 13 item 3); these are the nearest existing pages.
+TILE_LINKS: dict[str, tuple[str, str | None]] = {
+    "inventory_record_accuracy": ("exceptions", "accuracy_below_target"),
+    "unit_accuracy": ("exceptions", "accuracy_below_target"),
+    "split_order_rate": ("exceptions", "stalled_order"),
+    "reroute_rate": ("exceptions", "stalled_order"),
+    "fill_rate": ("exceptions", "stalled_order"),
+    "stalled_orders": ("exceptions", "stalled_order"),
+    "return_lag_p90_hours": ("exceptions", "return_lag_breach"),
+    "black_hole_returns": ("exceptions", "black_hole_return"),
+    "sku_quality_rate": ("exceptions", "missing_attributes"),
+    "integration_failure_rate": ("exceptions", "integration_failure_spike"),
+    "stock_discrepancies": ("exceptions", "stock_discrepancy"),
+    "unmapped_system_skus": ("exceptions", "unmapped_system_sku"),
+    "dead_stock_units": ("planning", None),
+    "safety_stock_shortfalls": ("planning", None),
+    "bundle_availability_breaches": ("planning", None),
+}
+PAGE_FILES: dict[str, str] = {"exceptions": "pages/exceptions.py", "planning": "pages/planning.py"}
+EXCEPTION_TYPE_PARAM = "exceptions.type"  # the All exceptions page's type filter, bound to the URL
 NOT_COMPUTED = (
     "KPIs are computed when data is imported. For data already here, run "
     "`python manage.py metrics refresh`."
@@ -53,100 +90,141 @@ def aggregates_token(url: str) -> tuple[int, int] | None:
         return None
 
 
-def _tile_view(tile: KpiTile) -> dict[str, Any]:
-    target = tile.target
-    return {
-        "metric": tile.kpi.metric,
-        "period": tile.period,
-        "value": tile.value,
-        "change": tile.change,
-        "status": tile.status.value,
-        "comparator": target.comparator,
-        "target": target.target,
-        "amber_margin": target.amber_margin,
-        "owner_team": target.owner_team,
-    }
-
-
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def kpi_board(
-    url: str, version: DataVersion, token: tuple[int, int], week: str
-) -> tuple[list[dict[str, Any]], pd.DataFrame]:
-    """Tiles and 12-week trend points as of now (the arguments besides `url` only key the cache)."""
+    url: str, version: DataVersion, token: tuple[int, int], week: str, chosen: KpiFilter
+) -> tuple[list[FilteredTile], pd.DataFrame]:
+    """Tiles and trend points under the filters as of now (version, token and week key the cache)."""
     now = utcnow()
     with reading(engine_for(url)) as conn:
-        tiles = [_tile_view(tile) for tile in kpi_tiles(conn, now)]
-        points = pd.DataFrame(kpi_trends(conn, now), columns=["metric", "week", "value"])
-    return tiles, points
+        tiles = filtered_tiles(conn, now, chosen)
+        points = [(p.metric, p.week, p.value) for p in filtered_trends(conn, now, chosen)]
+    return tiles, pd.DataFrame(points, columns=["metric", "week", "value"])
 
 
-def number_text(value: float | None, unit: Unit) -> str:
-    """A KPI value as shown: per cent, hours or a whole count; a dash for none (governance.labels)."""
-    return labels.format_value(value, unit.value)
+def worst_first(tiles: list[FilteredTile]) -> list[FilteredTile]:
+    """Red, then amber, then green, then no data; KPI order within each."""
+    return sorted(tiles, key=lambda t: STATUS_ORDER[t.status])
 
 
-NO_CHANGE = labels.NO_CHANGE
+def value_text(value: float | None, unit: Unit) -> str:
+    """A KPI value as a tile shows it (governance.labels.kpi_value_text, money in the currency
+    setting)."""
+    return labels.kpi_value_text(value, unit, get_settings().currency)
 
 
 def change_text(change: float | None, unit: Unit) -> str | None:
-    """A week-over-week change as shown (percentage points for shares; governance.labels)."""
-    return labels.format_change(change, unit.value)
+    """A change from the week before as a tile shows it."""
+    return labels.kpi_change_text(change, unit, get_settings().currency)
 
 
-def _tile(column: Any, view: dict[str, Any]) -> None:
-    kpi = KPI_BY_METRIC[view["metric"]]
-    status = view["status"]
-    target = f"{view['comparator']} {number_text(view['target'], kpi.unit)}"
-    margin = labels.margin_text(view["metric"], view["amber_margin"])
-    delta = change_text(view["change"], kpi.unit)
-    flat = delta == NO_CHANGE  # neither better nor worse: grey, without an arrow
-    column.metric(
-        f"{STATUS_MARK[status]} {kpi.label}",
-        number_text(view["value"], kpi.unit),
-        delta=delta,
-        delta_color="off" if flat else "normal" if view["comparator"] == ">=" else "inverse",
-        delta_arrow="off" if flat else "auto",
-        help=f"Target {target}, amber within {margin}. {view['period']}; change week over week.",
-        border=True,
-    )
-    column.caption(
-        f"{STATUS_WORD[status]}{' in ' + view['period'] if status == Rag.NO_DATA else ''} · "
-        f"target {target} · owner {view['owner_team'] or 'unassigned'}"
-    )
+def scope_text(tile: FilteredTile) -> str:
+    """What the value covers: the filters it follows and those its metric is not split by."""
+    notes = []
+    if tile.filtered_by:
+        notes.append("filtered by " + " and ".join(DIMENSION_NAMES[d] for d in tile.filtered_by))
+    if tile.not_split:
+        names = " or ".join(NOT_SPLIT_NAMES[d] for d in tile.not_split)
+        notes.append(f"not split by {names}: value for all")
+    return "; ".join(notes)
 
 
-def render_tiles(tiles: list[dict[str, Any]]) -> None:
-    """One tile per KPI, TILES_PER_ROW to a row, in KPI order."""
-    for offset in range(0, len(tiles), TILES_PER_ROW):
-        row = tiles[offset : offset + TILES_PER_ROW]
-        for column, view in zip(st.columns(TILES_PER_ROW), row, strict=False):
-            _tile(column, view)
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
-def trend_weeks(now: datetime) -> list[str]:
-    """The ISO weeks of the trend charts: the last TREND_WEEKS complete ones and the current one."""
-    last = day_of_week(latest_complete_week(now))
-    return [week_label_from_monday_day(last - 7 * i) for i in range(TREND_WEEKS - 1, -1, -1)] + [
-        week_label(now)
-    ]
+def period_text(tile: FilteredTile) -> str:
+    """Which week (or snapshot) the value is of, saying when the latest week had no data."""
+    if tile.no_data_in:
+        return f"No data in {tile.no_data_in}; showing {tile.period}, the last week with data"
+    return f"Week {tile.period}" if tile.kpi.weekly else _sentence(tile.period)
 
 
-def render_trends(tiles: list[dict[str, Any]], points: pd.DataFrame, now: datetime) -> None:
+@dataclass(frozen=True)
+class TileLink:
+    """Where a tile leads: a page file, the link's words, what it opens, its query parameters."""
+
+    page: str
+    label: str
+    help: str
+    params: dict[str, list[str]]
+
+
+def tile_link(actor: Actor, tile: FilteredTile, params: dict[str, list[str]]) -> TileLink | None:
+    """The page a tile leads to, with the filters; None when the role may not see that page."""
+    page, kind = TILE_LINKS[tile.kpi.metric]
+    if not auth.may_view(actor, page):
+        return None
+    if kind is None:
+        return TileLink(
+            PAGE_FILES[page], "Open Planning", "The Planning page, same filters", params
+        )
+    name = labels.type_label(kind)
+    return TileLink(PAGE_FILES[page], "Open exceptions", f"All exceptions of type {name}",
+                    {**params, EXCEPTION_TYPE_PARAM: [name]})  # fmt: skip
+
+
+def target_text(tile: FilteredTile) -> str:
+    """The tile's target as people read it: `≥ 98.0 %`, `≤ 3.0 days`."""
+    target = tile.target
+    sign = labels.COMPARATORS.get(target.comparator, target.comparator)
+    return f"{sign} {value_text(target.target, tile.kpi.unit)}"
+
+
+def status_band(status: Rag) -> None:
+    """A tile's status as a coloured band with its word and icon."""
+    word = f"**{STATUS_WORD[status].upper()}**"
+    band = BANDS.get(status)
+    if band is None:
+        st.markdown(f":gray-background[{STATUS_ICON[status]} {word}]")
+    else:
+        band(word, icon=STATUS_ICON[status])
+
+
+def _tile(column: Any, tile: FilteredTile, link: TileLink | None) -> None:
+    status, unit, target = tile.status, tile.kpi.unit, tile.target
+    aim = target_text(tile)
+    margin = labels.margin_text(tile.kpi.metric, target.amber_margin)
+    delta = change_text(tile.change, unit)
+    flat = delta == labels.NO_CHANGE  # neither better nor worse: grey, without an arrow
+    with column.container(border=True):
+        status_band(status)
+        st.metric(
+            tile.kpi.label,
+            value_text(tile.value, unit),
+            delta=delta,
+            delta_color="off" if flat else "normal" if target.comparator == ">=" else "inverse",
+            delta_arrow="off" if flat else "auto",
+            help=f"Target {aim}, amber within {margin}; change from the week (or snapshot) before.",
+        )
+        scope = scope_text(tile)
+        st.caption(f"{period_text(tile)}{' · ' + _sentence(scope) if scope else ''}")
+        st.caption(f"Target {aim} · owner {target.owner_team or 'unassigned'}")
+        if link is not None:
+            st.page_link(link.page, label=link.label, icon=":material/arrow_forward:",
+                         help=link.help, query_params=link.params)  # fmt: skip
+
+
+def render_tiles(actor: Actor, tiles: list[FilteredTile], params: dict[str, list[str]]) -> None:
+    """One tile per KPI, worst first, TILES_PER_ROW to a row."""
+    ordered = worst_first(tiles)
+    for offset in range(0, len(ordered), TILES_PER_ROW):
+        row = ordered[offset : offset + TILES_PER_ROW]
+        for column, tile in zip(st.columns(TILES_PER_ROW), row, strict=False):
+            _tile(column, tile, tile_link(actor, tile, params))
+
+
+def render_trends(tiles: list[FilteredTile], points: pd.DataFrame, weeks: list[str]) -> None:
     """A tab per KPI family, each with one small chart per KPI and its target line."""
-    targets = {view["metric"]: view["target"] for view in tiles}
-    weeks = trend_weeks(now)
+    targets = {tile.kpi.metric: tile.target.target for tile in tiles}
     families = list(KpiFamily)
     for family, tab in zip(families, st.tabs([f.value for f in families]), strict=True):
         panels = [
-            {
-                "metric": k.metric,
-                "label": k.label,
-                "target": targets[k.metric],
-                "share": k.unit is Unit.SHARE,
-            }
+            {"metric": k.metric, "label": k.label, "target": targets[k.metric],
+             "share": k.unit is Unit.SHARE}
             for k in KPIS
             if k.family is family
-        ]
+        ]  # fmt: skip
         with tab:
             st.plotly_chart(
                 kpi_trend_figure(points, panels, weeks),
@@ -155,8 +233,20 @@ def render_trends(tiles: list[dict[str, Any]], points: pd.DataFrame, now: dateti
             )
 
 
-def render_kpis(url: str, version: DataVersion) -> None:
-    """The KPI section of the Overview."""
+def filter_caption(chosen: Filters, weeks: list[str]) -> str:
+    """The filters the KPIs follow, in words."""
+    parts = [f"Weeks {weeks[0]} to {weeks[-1]}" if weeks else "No complete week in range"]
+    for name, values in (("channel", chosen.channels), ("location", chosen.locations),
+                         ("ABC class", chosen.abc_classes), ("category", chosen.categories)):  # fmt: skip
+        if values:
+            parts.append(f"{name} {', '.join(values)}")
+    return " · ".join(parts)
+
+
+def render_kpis(
+    actor: Actor, url: str, version: DataVersion, chosen: Filters, defaults: tuple[Any, Any] | None
+) -> None:
+    """The KPI section of the Overview, under the shared filters."""
     st.subheader("KPIs")
     token = aggregates_token(url)
     if token is None:
@@ -165,13 +255,15 @@ def render_kpis(url: str, version: DataVersion) -> None:
     if token == (0, 0):
         st.info(NOT_COMPUTED, icon=":material/calculate:")
         return
-    now = utcnow()
-    tiles, points = kpi_board(url, version, token, week_label(now))
+    now: datetime = utcnow()
+    board_filter = chosen.kpi_filter()
+    tiles, points = kpi_board(url, version, token, week_label(now), board_filter)
+    weeks = trend_weeks(board_filter, now)
     st.caption(
-        f"Weekly KPIs: ISO week {latest_complete_week(now)}, the latest complete week (UTC). "
-        "Snapshot KPIs: the latest snapshot kept. Changes are week over week."
+        f"{filter_caption(chosen, weeks)}. Weekly KPIs show the latest complete ISO week (UTC) in "
+        "the range; snapshot KPIs the latest snapshot kept. Worst first."
     )
-    render_tiles(tiles)
-    st.subheader("12-week trends")
+    render_tiles(actor, tiles, chosen.query_params(defaults))
+    st.subheader("Trends")
     st.caption("Dashed line: the target. Snapshot KPIs show the latest snapshot of each week.")
-    render_trends(tiles, points, now)
+    render_trends(tiles, points, weeks)

@@ -17,6 +17,7 @@ from core.timeutil import (
     to_epoch,
     week_label_from_monday_day,
 )
+from metrics.kpi_slices import filter_keys
 
 # A data-version token: (import runs, highest run id, latest finish in epoch seconds).
 DataVersion = tuple[int, int, int]
@@ -34,12 +35,15 @@ class SchemaMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """What the shared filters can offer: channels, locations and the span of order dates."""
+    """What the shared filters can offer: channels, locations, the span of order dates, and the
+    ABC classes and categories the KPI aggregates hold."""
 
     channels: tuple[str, ...]
     locations: tuple[str, ...]
     first_order_day: date | None
     last_order_day: date | None
+    abc_classes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 def data_version(engine: Engine) -> DataVersion:
@@ -107,7 +111,8 @@ def quarantined_rows(
 
 
 def filter_options(engine: Engine) -> FilterOptions:
-    """Channels (of orders and locations), location ids and the first and last order day."""
+    """Channels (of orders and locations), location ids, the first and last order day, and the
+    ABC classes and categories of the KPI aggregates."""
     channels = select(ORDERS.c.channel).union(
         select(LOCATIONS.c.channel).where(LOCATIONS.c.channel.is_not(None))
     )
@@ -120,7 +125,15 @@ def filter_options(engine: Engine) -> FilterOptions:
             ).scalars()
         )
         first, last = conn.execute(select(func.min(placed), func.max(placed))).one()
-    return FilterOptions(tuple(found), tuple(locations), _epoch_day(first), _epoch_day(last))
+        keys = filter_keys(conn, ("abc_class", "category"))
+    return FilterOptions(
+        tuple(found),
+        tuple(locations),
+        _epoch_day(first),
+        _epoch_day(last),
+        keys["abc_class"],
+        keys["category"],
+    )
 
 
 def orders_per_week(

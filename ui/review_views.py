@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from core.timeutil import utcnow, week_label
-from governance import labels, review
+from governance import labels, queue, review
 from governance.completion import completion, unreviewed
 from governance.permissions import Action, Actor, advice, allowed, may_ever
-from ui import gov_actions, gov_reads
+from ui import bulk_views, gov_actions, gov_reads
 from ui import gov_format as fmt
 
 NOUN = "agenda item"
@@ -212,6 +212,17 @@ def _item_card(actor: Actor, view: dict[str, Any], item: dict[str, Any], slot: s
             return
         _decision_form(actor, view["week"], item, slot)
         gov_actions.show_outcome(f"{slot}.item.{item['key']}")
+        _line_actions(actor, item, slot)
+
+
+def _line_actions(actor: Actor, item: dict[str, Any], slot: str) -> None:
+    """Stewards and admins act on every active exception of an exception line at once."""
+    kind, _, rest = item["key"].partition(":")
+    if kind != "exceptions" or not may_ever(actor, Action.BULK_EXCEPTIONS):
+        return
+    type_, _, team = rest.partition(":")
+    rows = gov_reads.exceptions(status=queue.ACTIVE_ALIAS, team=team, type=type_)
+    bulk_views.line_actions(actor, rows, key=f"{slot}.line.{item['key']}")
 
 
 def _decision_form(actor: Actor, week: str, item: dict[str, Any], slot: str) -> None:

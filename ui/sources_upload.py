@@ -19,13 +19,15 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+import import_impact
 import import_jobs
 import jobs
 from core.settings import get_settings
 from core.timeutil import parse_iso
 from governance.permissions import Actor
+from import_impact import ImpactPreview
 from jobs import FilePreview
-from ui import data
+from ui import data, impact_views
 
 UPLOAD_TYPES = ("csv", "txt", "tsv", "xlsx")
 MAPPING_TYPES = ("toml",)
@@ -34,6 +36,7 @@ MB = 1024 * 1024
 NAME_LIMIT = 120
 UPLOAD_OWN_MAPPING = "Upload a mapping file (TOML)"
 FILES_KEY, PREVIEW_KEY, JOB_KEY = "sources.files", "sources.preview", "sources.job"
+CONFIRM_KEY = "sources.confirm_exceptions"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()\-]+")
 _PUNCTUATION = frozenset(string.punctuation)
 
@@ -125,19 +128,38 @@ def import_panel(actor: Actor) -> None:
     if choice is None or not accepted:
         return
     signature = choice.signature(accepted)
-    if preview:
-        with st.spinner("Reading and validating…"):
-            st.session_state[PREVIEW_KEY] = (signature, _previews(accepted, choice))
-    stored = st.session_state.get(PREVIEW_KEY)
-    if stored is not None and stored[0] == signature:
-        show_previews(stored[1])
-    if start:
+    if preview or (start and _stored(signature) is None):  # an import is previewed first
+        with st.spinner("Reading, validating and working out the exceptions it would open…"):
+            st.session_state[PREVIEW_KEY] = (signature, _previews(accepted, choice, actor))
+    previews = _stored(signature)
+    if previews is not None:
+        show_previews(previews)
+    if start and _confirmed(previews or []):
         folder = Path(tempfile.mkdtemp(prefix="invgov-upload-"))
         paths, staged = stage(folder, accepted, choice)
+        st.session_state.pop(CONFIRM_KEY, None)  # the preview is spent: the report follows
+        st.session_state.pop(PREVIEW_KEY, None)
         st.session_state[JOB_KEY] = import_jobs.start_import(
             actor, paths, staged.source, system=staged.system, options=staged.options,
             engine=data.engine_for(data.database_url()), staging=folder,
         )  # fmt: skip
+
+
+def _stored(signature: tuple[object, ...]) -> list[ImpactPreview] | None:
+    """The previews shown for these files and choices, if any."""
+    stored = st.session_state.get(PREVIEW_KEY)
+    return stored[1] if stored is not None and stored[0] == signature else None
+
+
+def _confirmed(previews: Sequence[ImpactPreview]) -> bool:
+    """Whether the import may start: no file opens more exceptions than the threshold, or the
+    person ticked the confirmation under the preview."""
+    threshold = import_impact.confirm_threshold()
+    if not any(p.exceeds(threshold) for p in previews) or st.session_state.get(CONFIRM_KEY):
+        return True
+    st.error("Confirm first: tick the box under the preview, then press Import again.",
+             icon=":material/block:")  # fmt: skip
+    return False
 
 
 def _accepted(files: Sequence[UploadedFile], limit_mb: int) -> list[UploadedFile]:
@@ -191,13 +213,13 @@ def _mapping(source: str) -> tuple[Path | None, UploadedFile | None]:
     return None, upload
 
 
-def _previews(files: Sequence[UploadedFile], choice: Choice) -> list[FilePreview]:
+def _previews(files: Sequence[UploadedFile], choice: Choice, actor: Actor) -> list[ImpactPreview]:
     with tempfile.TemporaryDirectory(prefix="invgov-preview-") as folder:
         paths, staged = stage(Path(folder), files, choice)
-        return [
-            jobs.preview_file(p, staged.source, system=staged.system, options=staged.options)
-            for p in paths
-        ]
+        return import_impact.preview_files(
+            paths, staged.source, system=staged.system, options=staged.options,
+            actor=actor.name, engine=data.engine_for(data.database_url()),
+        )  # fmt: skip
 
 
 def _running_job() -> str | None:
@@ -206,9 +228,12 @@ def _running_job() -> str | None:
     return job_id if status is not None and not status.finished else None
 
 
-def show_previews(previews: Sequence[FilePreview]) -> None:
-    """Per file: the detected format, counts, the first mapped rows per entity, and the quarantine."""
-    for preview in previews:
+def show_previews(previews: Sequence[ImpactPreview]) -> None:
+    """Per file: the detected format, counts, the exceptions it would open, clear and reopen, the
+    first mapped rows per entity, and the quarantine; a confirmation when it opens too many."""
+    threshold = import_impact.confirm_threshold()
+    for item in previews:
+        preview = item.preview
         with st.container(border=True):
             if not preview.ok:
                 st.error(
@@ -220,12 +245,17 @@ def show_previews(previews: Sequence[FilePreview]) -> None:
                 f"{preview.rows_read:,} rows read, {len(preview.quarantined):,} would be quarantined"
             )
             _preview_tabs(preview)
+            impact_views.show_impact(item.exceptions, item.seconds)
             warnings = [n for n in preview.notes if n.startswith(jobs.WARNING)]
             for warning in warnings:
                 st.warning(inert(warning.removeprefix(jobs.WARNING)), icon=":material/schedule:")
             notes = [n for n in preview.notes if n not in warnings]
             if notes:
                 st.text("Notes:\n" + "\n".join(f"- {note}" for note in notes))
+    over = [item.confirmation_text(threshold) for item in previews if item.exceeds(threshold)]
+    if over:
+        st.warning("\n\n".join(inert(text) + "." for text in over), icon=":material/warning:")
+        st.checkbox("I have checked these exceptions: import anyway", key=CONFIRM_KEY)
 
 
 def _preview_tabs(preview: FilePreview) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 import import_jobs
 from core.timeutil import utcnow
 from jobs import ImportReport
-from ui import data, source_queries
+from ui import data, impact_views, source_queries
 from ui import format as fmt
 from ui.download import csv_download
 from ui.frame import DataContext
@@ -21,6 +21,7 @@ from ui.sources_upload import JOB_KEY, inert
 POLL_SECONDS = 1
 ALL_SOURCES = "All sources"
 WRITTEN = "per entity"
+EXCEPTIONS = "exceptions"
 REPORT_COLUMNS: dict[str, str] = {
     "file": "file",
     "source": "format",
@@ -48,10 +49,11 @@ def report_table(reports: Iterable[ImportReport]) -> pd.DataFrame:
                 for name, label in REPORT_COLUMNS.items()
             },
             WRITTEN: "; ".join(w.text() for w in r.written),
+            EXCEPTIONS: r.exceptions.summary(past=True) if r.exceptions else "",
         }
         for r in reports
     ]
-    columns = [*REPORT_COLUMNS.values(), WRITTEN]
+    columns = [*REPORT_COLUMNS.values(), WRITTEN, EXCEPTIONS]
     return pd.DataFrame(rows, columns=columns).fillna("")
 
 
@@ -105,6 +107,9 @@ def _report(status: import_jobs.JobStatus, ctx: DataContext) -> None:
     csv_download(table, label="Download import report (CSV)",
                  file_name="invgov-import-report.csv", key="sources.report_csv")  # fmt: skip
     for report in committed:
+        if report.exceptions is not None and report.exceptions.by_type:
+            st.text(f"{report.file}: {report.exceptions_text()}")
+            st.dataframe(impact_views.impact_table(report.exceptions, past=True), hide_index=True)
         for warning in report.warnings:
             st.warning(inert(f"{report.file}: {warning}"), icon=":material/schedule:")
     notes = notes_table(status.reports)

@@ -54,7 +54,7 @@ from core.schema.imports import (
     QuarantinedRow,
 )
 from core.schema.kpis import KpiTarget
-from core.schema.mapping import SkuSuggestion, SystemRecord
+from core.schema.mapping import NotTrackedSkus, SkuSuggestion, SystemRecord
 from core.schema.migration import (
     BookSystem,
     ItemMasterFreeze,
@@ -95,6 +95,7 @@ __all__ = [
     "MetricState",
     "MetricWeek",
     "MigrationExplanation",
+    "NotTrackedSkus",
     "OpenReturn",
     "Order",
     "OrderFact",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Text
+from sqlalchemy import Float, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.schema.base import Base, Word
@@ -44,3 +44,18 @@ class SkuSuggestion(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+
+
+class NotTrackedSkus(Base):
+    """A steward's setting: a system's SKUs (all, or those matching a glob) are not tracked, so they
+    raise no unmapped_system_sku exception until a steward lifts it (the row is then deleted)."""
+
+    __tablename__ = "not_tracked_skus"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system: Mapped[str] = mapped_column(Word)
+    pattern: Mapped[str] = mapped_column(Text)  # a glob over system_sku; "*" is every SKU
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+
+    __table_args__ = (UniqueConstraint("system", "pattern"),)

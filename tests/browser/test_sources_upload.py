@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import get_engine
-from core.schema import ImportRun, OrderLine
+from core.schema import ExceptionRecord, ImportRun, OrderLine
+from governance.vocabulary import ACTIVE
 from tests.browser.conftest import AppServer, sign_in, wait_idle
 from tests.conftest import FIXTURES
 
@@ -41,6 +42,9 @@ def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: obj
         assert main.get_by_role("tab", name=tab).count() == 1
     with get_engine(app_server.db_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(ImportRun)).scalar_one() == 0
+    impact = main.get_by_text("Exceptions: importing it opens")
+    impact.wait_for()
+    preview_line = impact.inner_text()
 
     main.get_by_role("button", name="Import").click()
     main.get_by_role("heading", name="Import report").wait_for(timeout=30_000)
@@ -53,7 +57,13 @@ def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: obj
     with get_engine(app_server.db_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(OrderLine)).scalar_one() == 4
         actor = conn.execute(select(ImportRun.actor)).scalar_one()
+        active = _active_exceptions(conn)
     assert actor == "sam"
+    # what the preview said the import would open is what it opened (the exceptions table)
+    assert f"opens {active:,}" in preview_line
+    assert active > 0
+    reported = main.get_by_text("orders_export.csv: exceptions: opened").inner_text()
+    assert reported.startswith(f"orders_export.csv: exceptions: opened {active:,}")
 
     # Issue 14: the import is taken back from the same page, after a confirmation.
     main.get_by_role("button", name="Undo this import…").click()
@@ -69,6 +79,13 @@ def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: obj
     with get_engine(app_server.db_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(OrderLine)).scalar_one() == 0
         assert conn.execute(select(ImportRun.status)).scalar_one() == "undone"
+        assert _active_exceptions(conn) == 0  # the exceptions it opened are cleared by data
+
+
+def _active_exceptions(conn: object) -> int:
+    statuses = ExceptionRecord.status.in_(ACTIVE)
+    query = select(func.count()).select_from(ExceptionRecord).where(statuses)
+    return conn.execute(query).scalar_one()  # type: ignore[attr-defined]
 
 
 def test_a_viewer_gets_no_upload(app_server: AppServer, page: object) -> None:
