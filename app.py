@@ -34,7 +34,7 @@ def main() -> None:
     if actor is None:
         auth.show_sign_in_only()
         return
-    page = st.navigation(menu(actor))
+    page = st.navigation(menu(actor), expanded=True)  # every page, no "View more"
     auth.render_identity(actor)
     render_sidebar(ctx)
     run_framed(page, ctx)
