@@ -82,7 +82,7 @@ def test_an_import_during_detection_succeeds(demo_database: Path, tmp_path: Path
     small.mkdir()
     (small / "locations.csv").write_text("location_id,name,type\nPOPUP-1,Pop-up store,store\n")
 
-    first = _manage(url, "import", "canonical", str(tmp_path / "stalled"))
+    first = _manage(url, "import", "canonical", str(tmp_path / "stalled"), "--yes")
     deadline = time.monotonic() + 300
     while _one(db, STALLED_EXCEPTIONS) <= stalled_before:  # the first batches are committed
         assert first.poll() is None, first.communicate()[1]
@@ -90,7 +90,7 @@ def test_an_import_during_detection_succeeds(demo_database: Path, tmp_path: Path
         time.sleep(0.05)
 
     # The second importer waits at most 3 s for the lock and does not retry.
-    second = _manage(url, "import", "canonical", str(small / "locations.csv"),
+    second = _manage(url, "import", "canonical", str(small / "locations.csv"), "--yes",
                      INVGOV_SQLITE_BUSY_TIMEOUT_MS="3000", INVGOV_WRITE_LOCK_RETRIES="0")  # fmt: skip
     seen_when_committed = None
     while second.poll() is None:

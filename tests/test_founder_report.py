@@ -93,9 +93,11 @@ def test_the_report_has_the_overviews_numbers_and_hand_worked_ones(brand: Engine
         ("TEE-A", 3, Decimal("30.00")), ("TEE-C", 10, Decimal("25.00")), ("TEE-B", 4, None)
     ]  # fmt: skip
     assert (report.exposures_total, report.exposures_uncosted) == (Decimal("55.00"), 1)
-    # Inventory control: the three overstated pairs (high) and STORE-03's accuracy (high).
+    # Inventory control: the three overstated pairs (high), STORE-03's accuracy (high), and the
+    # three stocked SKUs never shipped, dead stock under SPEC section 4's rule (low: each under
+    # 1,000 in value or without a cost).
     inventory = next(t for t in report.teams if t.team == "inventory control")
-    assert (inventory.active, inventory.overdue, inventory.high) == (4, 0, 4)
+    assert (inventory.active, inventory.overdue, inventory.high) == (4 + 3, 0, 4)
 
 
 def test_the_pdf_is_one_a4_page_showing_those_numbers(brand: Engine, tmp_path: Path) -> None:
