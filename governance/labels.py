@@ -399,6 +399,11 @@ def kpi_value_text(value: float | None, unit: Unit | str, currency: str) -> str:
     }[Unit(unit)]()
 
 
+def kpi_target_text(comparator: str, target: float | None, unit: Unit | str, currency: str) -> str:
+    """A KPI target as the tiles and the founder page write it: `≥ 98.0 %`, `≤ 3.0 days`."""
+    return f"{COMPARATORS.get(comparator, comparator)} {kpi_value_text(target, unit, currency)}"
+
+
 def kpi_change_text(change: float | None, unit: Unit | str, currency: str) -> str | None:
     """A change from the week before (`+1.2 pp`, `-3`, `+5.0 h`); NO_CHANGE when it rounds to
     nothing; None without a change."""

@@ -31,6 +31,9 @@ DIMENSION_NAMES: dict[str, str] = {
 }
 
 
+DEFAULT_WEEKS = 12  # the default date range: this many whole ISO weeks up to the data's last day
+
+
 @dataclass(frozen=True)
 class KpiFilter:
     """The shared filters as the KPI board reads them: an inclusive day range (UTC), chosen keys

@@ -37,6 +37,7 @@ td.status { font-weight: bold; text-align: center; width: 20mm; }
 .cols { display: flex; gap: 6mm; }
 .cols > div { flex: 1; }
 p.note { color: #555; margin: 1mm 0 0 0; }
+div.note { color: #666; font-size: 6.5pt; }
 """
 
 
@@ -48,10 +49,17 @@ def _money(amount: Decimal | None, currency: str) -> str:
     return "cost unknown" if amount is None else f"{_e(currency)} {amount:,.2f}"
 
 
+def _period_note(line: KpiLine) -> str:
+    """Under a KPI without data in the chosen week: which earlier week its value is from."""
+    if line.no_data_in is None:
+        return ""
+    return f"<div class='note'>{_e(line.period)}: no data in {_e(line.no_data_in)}</div>"
+
+
 def _kpi_row(line: KpiLine) -> str:
     background, ink = STATUS_COLOURS[line.status]
     return (
-        f"<tr><td>{_e(line.label)}</td><td class='num'>{_e(line.value_text)}</td>"
+        f"<tr><td>{_e(line.label)}{_period_note(line)}</td><td class='num'>{_e(line.value_text)}</td>"
         f"<td class='num'>{_e(line.target_text)}</td>"
         f"<td class='status' style='background:{background};color:{ink}'>{_e(line.status_word)}</td>"
         f"<td class='num'>{_e(line.change_text)}</td><td>{_e(line.owner)}</td>"
@@ -145,9 +153,9 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def founder_pdf(engine: Engine, week: str) -> bytes:
-    """The founder one-pager of an ISO week (`YYYY-Www`) as PDF bytes."""
+def founder_pdf(engine: Engine, week: str, now: datetime | None = None) -> bytes:
+    """The founder one-pager of an ISO week (`YYYY-Www`) as PDF bytes, read at now (default: now)."""
     from core.timeutil import utcnow
 
-    report = founder_report(engine, week)
-    return render_pdf(founder_html(report, generated_at=utcnow()))
+    report = founder_report(engine, week, now)
+    return render_pdf(founder_html(report, generated_at=now or utcnow()))

@@ -1,8 +1,9 @@
 """The founder one-pager's numbers for an ISO week, read as the Overview reads them.
 
-The week's report is the Overview as it stood during the following week: KPI tiles from
-`metrics.kpi_board.kpi_tiles` at as_of = now, or the end of the following week when that is
-earlier (so weekly KPIs are the chosen week's, snapshot KPIs the latest snapshot by then).
+The week's report is the Overview as it stood during the following week: the Overview's
+unfiltered KPI tiles (`metrics.kpi_filtered.filtered_tiles`, the chosen week ending the range) at
+as_of = now, or the end of the following week when that is earlier (so weekly KPIs are the chosen
+week's, or the last week with data before it, named; snapshot KPIs the latest snapshot by then).
 Drift compares each location's inventory record accuracy over the 4 weeks ending with the chosen
 week (Σ accurate / Σ counts) with the 4 weeks before; exceptions are the active ones by team.
 """
@@ -24,7 +25,9 @@ from governance.errors import GovernanceError
 from governance.queue import list_exceptions
 from metrics.aggregates import stored_weekly_rows
 from metrics.compute import reading
-from metrics.kpi_board import KpiTile, kpi_tiles, kpi_trends, latest_complete_week
+from metrics.kpi_board import kpi_trends, latest_complete_week
+from metrics.kpi_filtered import FilteredTile, filtered_tiles
+from metrics.kpi_slices import DEFAULT_WEEKS, KpiFilter
 from metrics.kpis import Rag
 from reports.exposures import Exposure, all_exposures
 
@@ -49,6 +52,7 @@ class KpiLine:
     change_text: str
     owner: str
     trend: tuple[float | None, ...]
+    no_data_in: str | None = None  # the chosen week, when it had no data and `period` is earlier
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,14 @@ def report_instant(week: str, now: datetime | None = None) -> datetime:
     return min(current, start + timedelta(days=14, seconds=-1))
 
 
-def _kpi_lines(conn: Connection, as_of: datetime) -> tuple[list[KpiLine], list[KpiTile]]:
-    tiles = kpi_tiles(conn, as_of)
+def _kpi_lines(
+    conn: Connection, week: str, as_of: datetime
+) -> tuple[list[KpiLine], list[FilteredTile]]:
+    """The Overview's unfiltered tiles with the chosen week as the range's last (its default
+    span of DEFAULT_WEEKS weeks), so a KPI without data that week shows its last week with data."""
+    monday = week_start(week).date()
+    span = KpiFilter(monday - timedelta(weeks=DEFAULT_WEEKS - 1), monday + timedelta(days=6))
+    tiles = filtered_tiles(conn, as_of, span)
     points: dict[str, dict[str, float | None]] = defaultdict(dict)
     for p in kpi_trends(conn, as_of):
         points[str(p["metric"])][str(p["week"])] = None if p["value"] is None else float(p["value"])  # type: ignore[arg-type]
@@ -120,11 +130,11 @@ def _kpi_lines(conn: Connection, as_of: datetime) -> tuple[list[KpiLine], list[K
         lines.append(
             KpiLine(kpi.metric, kpi.label, tile.period, tile.value,
                     labels.kpi_value_text(tile.value, kpi.unit, currency),
-                    labels.target_text(kpi.metric, target.comparator, target.target),
+                    labels.kpi_target_text(target.comparator, target.target, kpi.unit, currency),
                     tile.status, labels.RAG_WORDS[tile.status.value],
                     labels.kpi_change_text(tile.change, kpi.unit, currency) or "",
                     target.owner_team or "–",
-                    tuple(series[w] for w in sorted(series)))
+                    tuple(series[w] for w in sorted(series)), tile.no_data_in)
         )  # fmt: skip
     return lines, tiles
 
@@ -173,7 +183,7 @@ def founder_report(engine: Engine, week: str, now: datetime | None = None) -> Fo
     """The one-pager's numbers for an ISO week (see the module docstring for which instant)."""
     as_of = report_instant(week, now)
     with reading(engine) as conn:
-        kpis, tiles = _kpi_lines(conn, as_of)
+        kpis, tiles = _kpi_lines(conn, week, as_of)
         drifting = drifting_locations(conn, week)
         exposures = all_exposures(conn, as_of)
     accuracy = next((t.target for t in tiles if t.kpi.metric == ACCURACY), None)

@@ -15,13 +15,17 @@ import jobs
 from cli.main import main
 from core.timeutil import iso_z, utcnow, week_start
 from metrics.compute import reading
-from metrics.kpi_board import kpi_tiles, latest_complete_week
+from metrics.kpi_board import latest_complete_week
+from metrics.kpi_filtered import filtered_tiles
+from metrics.kpi_slices import KpiFilter
 from metrics.kpis import Rag
 from reports.exposures import Exposure
 from reports.founder import founder_html, founder_pdf
 from reports.founder_data import DriftingLocation, FounderReport, TeamLoad, founder_report
 from tests.governance_support import add, item
+from ui.filters import default_dates
 from ui.kpi_views import change_text as overview_change
+from ui.kpi_views import target_text as overview_target
 from ui.kpi_views import value_text as overview_number
 
 WEEK = latest_complete_week(utcnow())
@@ -69,15 +73,21 @@ def brand(engine: Engine, tmp_path: Path) -> Engine:
 
 def test_the_report_has_the_overviews_numbers_and_hand_worked_ones(brand: Engine) -> None:
     report = founder_report(brand, WEEK)
-    with reading(brand) as conn:
-        tiles = {t.kpi.metric: t for t in kpi_tiles(conn, utcnow())}
+    with reading(brand) as conn:  # the Overview's tiles under its default (unfiltered) range
+        span = KpiFilter(
+            *default_dates(week_start(WEEK).date() + timedelta(days=6), utcnow().date())
+        )
+        tiles = {t.kpi.metric: t for t in filtered_tiles(conn, utcnow(), span)}
     assert [k.metric for k in report.kpis] == list(tiles)
     for line in report.kpis:  # the strings the Overview prints for the same tiles
         tile = tiles[line.metric]
         assert line.value == tile.value and line.status == tile.status
         assert line.value_text == overview_number(tile.value, tile.kpi.unit)
         assert line.change_text == (overview_change(tile.change, tile.kpi.unit) or "")
+        assert line.target_text == overview_target(tile)
         assert line.owner == tile.target.owner_team
+    lag = next(k for k in report.kpis if k.metric == "return_lag_p90_hours")
+    assert lag.target_text == "≤ 3.0 days"  # SPEC's 72 h, written as the tile writes it
     ira = next(k for k in report.kpis if k.metric == "inventory_record_accuracy")
     # WEEK: STORE-03 off, DC-01 right → 1/2; the week before 2/3: change 50.0 − 66.7 = −16.7 pp.
     assert (ira.value, ira.value_text, ira.change_text, ira.status) == (
@@ -98,6 +108,15 @@ def test_the_report_has_the_overviews_numbers_and_hand_worked_ones(brand: Engine
     # 1,000 in value or without a cost).
     inventory = next(t for t in report.teams if t.team == "inventory control")
     assert (inventory.active, inventory.overdue, inventory.high) == (4 + 3, 0, 4)
+
+
+def test_a_week_without_data_shows_the_last_week_with_data_and_says_so(brand: Engine) -> None:
+    later = latest_complete_week(utcnow() + timedelta(days=7))  # no count in it
+    report = founder_report(brand, later, now=utcnow() + timedelta(days=7))
+    ira = next(k for k in report.kpis if k.metric == "inventory_record_accuracy")
+    assert (ira.period, ira.no_data_in, ira.value_text) == (WEEK, later, "50.0 %")
+    text = PdfReader(io.BytesIO(founder_pdf(brand, later, now=utcnow() + timedelta(days=7))))
+    assert f"{WEEK}: no data in {later}" in text.pages[0].extract_text()
 
 
 def test_the_pdf_is_one_a4_page_showing_those_numbers(brand: Engine, tmp_path: Path) -> None:

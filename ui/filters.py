@@ -14,10 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from metrics.kpi_slices import KpiFilter
+from metrics.kpi_slices import DEFAULT_WEEKS, KpiFilter
 from ui.queries import FilterOptions
 
-DEFAULT_WEEKS = 12
 # Bounds of the date picker; the default range follows the data.
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2100, 12, 31)

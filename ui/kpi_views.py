@@ -167,8 +167,8 @@ def tile_link(actor: Actor, tile: FilteredTile, params: dict[str, list[str]]) ->
 def target_text(tile: FilteredTile) -> str:
     """The tile's target as people read it: `≥ 98.0 %`, `≤ 3.0 days`."""
     target = tile.target
-    sign = labels.COMPARATORS.get(target.comparator, target.comparator)
-    return f"{sign} {value_text(target.target, tile.kpi.unit)}"
+    return labels.kpi_target_text(target.comparator, target.target, tile.kpi.unit,
+                                  get_settings().currency)  # fmt: skip
 
 
 def status_band(status: Rag) -> None:
