@@ -7,7 +7,7 @@ import streamlit as st
 from ui import data, frame
 from ui.auth import require
 from ui.charts import orders_per_week_figure
-from ui.filters import default_range, get_filters
+from ui.filters import get_filters
 from ui.founder_download import render_founder_download
 from ui.kpi_views import render_kpis
 from ui.migration_views import freeze_banner
@@ -27,7 +27,7 @@ if frame.is_empty(counts):
     frame.show_empty_state()
 else:
     chosen = get_filters()
-    render_kpis(actor, ctx.url, ctx.version, chosen, default_range())
+    render_kpis(actor, ctx.url, ctx.version, chosen)
     render_founder_download()
     st.subheader("Data")
     frame.metric_tiles(counts)

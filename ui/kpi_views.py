@@ -31,6 +31,7 @@ from ui import auth
 from ui.charts import kpi_trend_figure
 from ui.data import MAX_ENTRIES, TTL_SECONDS, engine_for
 from ui.filters import Filters
+from ui.page_registry import BY_KEY
 from ui.queries import DataVersion
 
 log = logging.getLogger(__name__)
@@ -52,26 +53,25 @@ BANDS: dict[str, Callable[..., Any]] = {
 }
 STATUS_WORD: dict[str, str] = labels.RAG_WORDS  # on target, near target, off target, no data
 NOT_SPLIT_NAMES: dict[str, str] = {**DIMENSION_NAMES, DATES: "date"}
-# Where each KPI's records are: (page key, exception type on the All exceptions page, or None).
-# No analytic page exists yet (issue 13 item 3); these are the nearest existing pages.
+# Where each KPI leads: (its analytic page's key, the exception type on the All exceptions page
+# or None). A page key not (yet) in ui.page_registry gives no page link.
 TILE_LINKS: dict[str, tuple[str, str | None]] = {
-    "inventory_record_accuracy": ("exceptions", "accuracy_below_target"),
-    "unit_accuracy": ("exceptions", "accuracy_below_target"),
-    "split_order_rate": ("exceptions", "stalled_order"),
-    "reroute_rate": ("exceptions", "stalled_order"),
-    "fill_rate": ("exceptions", "stalled_order"),
-    "stalled_orders": ("exceptions", "stalled_order"),
-    "return_lag_p90_hours": ("exceptions", "return_lag_breach"),
-    "black_hole_returns": ("exceptions", "black_hole_return"),
-    "sku_quality_rate": ("exceptions", "missing_attributes"),
-    "integration_failure_rate": ("exceptions", "integration_failure_spike"),
-    "stock_discrepancies": ("exceptions", "stock_discrepancy"),
-    "unmapped_system_skus": ("exceptions", "unmapped_system_sku"),
-    "dead_stock_units": ("planning", None),
-    "safety_stock_shortfalls": ("planning", None),
-    "bundle_availability_breaches": ("planning", None),
+    "inventory_record_accuracy": ("accuracy", "accuracy_below_target"),
+    "unit_accuracy": ("accuracy", "accuracy_below_target"),
+    "split_order_rate": ("orders", "stalled_order"),
+    "reroute_rate": ("orders", "stalled_order"),
+    "fill_rate": ("orders", "stalled_order"),
+    "stalled_orders": ("orders", "stalled_order"),
+    "return_lag_p90_hours": ("returns", "return_lag_breach"),
+    "black_hole_returns": ("returns", "black_hole_return"),
+    "sku_quality_rate": ("items", "missing_attributes"),
+    "integration_failure_rate": ("integrations", "integration_failure_spike"),
+    "stock_discrepancies": ("stock", "stock_discrepancy"),
+    "unmapped_system_skus": ("stock", "unmapped_system_sku"),
+    "dead_stock_units": ("planning", "dead_stock"),
+    "safety_stock_shortfalls": ("planning", "safety_stock_shortfall"),
+    "bundle_availability_breaches": ("planning", "bundle_availability_breach"),
 }
-PAGE_FILES: dict[str, str] = {"exceptions": "pages/exceptions.py", "planning": "pages/planning.py"}
 EXCEPTION_TYPE_PARAM = "exceptions.type"  # the All exceptions page's type filter, bound to the URL
 NOT_COMPUTED = (
     "KPIs are computed when data is imported. For data already here, run "
@@ -150,18 +150,22 @@ class TileLink:
     params: dict[str, list[str]]
 
 
-def tile_link(actor: Actor, tile: FilteredTile, params: dict[str, list[str]]) -> TileLink | None:
-    """The page a tile leads to, with the filters; None when the role may not see that page."""
-    page, kind = TILE_LINKS[tile.kpi.metric]
-    if not auth.may_view(actor, page):
-        return None
-    if kind is None:
-        return TileLink(
-            PAGE_FILES[page], "Open Planning", "The Planning page, same filters", params
-        )
-    name = labels.type_label(kind)
-    return TileLink(PAGE_FILES[page], "Open exceptions", f"All exceptions of type {name}",
-                    {**params, EXCEPTION_TYPE_PARAM: [name]})  # fmt: skip
+def tile_links(actor: Actor, tile: FilteredTile) -> list[TileLink]:
+    """Where a tile leads: its analytic page, then its exceptions (each only when the role may
+    open that page). The filters' widgets are bound to the URL and carry them along; the link
+    adds only the target page's own parameters."""
+    key, kind = TILE_LINKS[tile.kpi.metric]
+    links = []
+    spec = BY_KEY.get(key)
+    if spec is not None and auth.may_view(actor, key):
+        links.append(TileLink(spec.file, f"Open {spec.title}",
+                              f"The {spec.title} page, same filters", {}))  # fmt: skip
+    if kind is not None and auth.may_view(actor, "exceptions"):
+        name = labels.type_label(kind)
+        links.append(TileLink(BY_KEY["exceptions"].file, "Open exceptions",
+                              f"All exceptions of type {name}",
+                              {EXCEPTION_TYPE_PARAM: [name]}))  # fmt: skip
+    return links
 
 
 def target_text(tile: FilteredTile) -> str:
@@ -181,7 +185,7 @@ def status_band(status: Rag) -> None:
         band(word, icon=STATUS_ICON[status])
 
 
-def _tile(column: Any, tile: FilteredTile, link: TileLink | None) -> None:
+def _tile(column: Any, tile: FilteredTile, links: list[TileLink]) -> None:
     status, unit, target = tile.status, tile.kpi.unit, tile.target
     aim = target_text(tile)
     margin = labels.margin_text(tile.kpi.metric, target.amber_margin)
@@ -200,18 +204,18 @@ def _tile(column: Any, tile: FilteredTile, link: TileLink | None) -> None:
         scope = scope_text(tile)
         st.caption(f"{period_text(tile)}{' · ' + _sentence(scope) if scope else ''}")
         st.caption(f"Target {aim} · owner {target.owner_team or 'unassigned'}")
-        if link is not None:
+        for link in links:
             st.page_link(link.page, label=link.label, icon=":material/arrow_forward:",
                          help=link.help, query_params=link.params)  # fmt: skip
 
 
-def render_tiles(actor: Actor, tiles: list[FilteredTile], params: dict[str, list[str]]) -> None:
+def render_tiles(actor: Actor, tiles: list[FilteredTile]) -> None:
     """One tile per KPI, worst first, TILES_PER_ROW to a row."""
     ordered = worst_first(tiles)
     for offset in range(0, len(ordered), TILES_PER_ROW):
         row = ordered[offset : offset + TILES_PER_ROW]
         for column, tile in zip(st.columns(TILES_PER_ROW), row, strict=False):
-            _tile(column, tile, tile_link(actor, tile, params))
+            _tile(column, tile, tile_links(actor, tile))
 
 
 def render_trends(tiles: list[FilteredTile], points: pd.DataFrame, weeks: list[str]) -> None:
@@ -243,9 +247,7 @@ def filter_caption(chosen: Filters, weeks: list[str]) -> str:
     return " · ".join(parts)
 
 
-def render_kpis(
-    actor: Actor, url: str, version: DataVersion, chosen: Filters, defaults: tuple[Any, Any] | None
-) -> None:
+def render_kpis(actor: Actor, url: str, version: DataVersion, chosen: Filters) -> None:
     """The KPI section of the Overview, under the shared filters."""
     st.subheader("KPIs")
     token = aggregates_token(url)
@@ -263,7 +265,7 @@ def render_kpis(
         f"{filter_caption(chosen, weeks)}. Weekly KPIs show the latest complete ISO week (UTC) in "
         "the range; snapshot KPIs the latest snapshot kept. Worst first."
     )
-    render_tiles(actor, tiles, chosen.query_params(defaults))
+    render_tiles(actor, tiles)
     st.subheader("Trends")
     st.caption("Dashed line: the target. Snapshot KPIs show the latest snapshot of each week.")
     render_trends(tiles, points, weeks)
