@@ -17,16 +17,17 @@ from sqlalchemy import Connection, select
 
 from core.settings import Settings
 from core.timeutil import SECONDS_PER_DAY, from_epoch
-from metrics.aggregates import settings_key, state_token
+from metrics.aggregates import settings_key, state_token, stored_weekly_rows
 from metrics.bundles import BundleCheck, bundle_checks
-from metrics.compute import compute_rows
-from metrics.current import stored_rows
+from metrics.compute import compute_rows, row_exists, sort_rows
+from metrics.current import holding_state
 from metrics.dead_stock import StockPosition, stock_positions
 from metrics.handoff import STEP_TEAMS, Step, waiting_records
 from metrics.model import MetricRow, make_context
 from metrics.registry import metric
 from metrics.safety_stock import SafetyStock, safety_stock_pairs
 from metrics.settings_store import effective_settings
+from metrics.snapshots import history_rows
 
 DEMAND_METRICS = ("raw_demand_units", "fulfillable_demand_units", "recovered_units")
 STOCK_METRICS = ("dead_stock_units", "stranded_units")
@@ -37,12 +38,20 @@ ALL = "all"
 def planning_rows(
     conn: Connection, as_of: datetime, settings: Settings | None = None
 ) -> list[MetricRow]:
-    """The rows of the demand and dead/stranded metrics at as_of (aggregates when they hold it)."""
+    """The rows of the demand and dead/stranded metrics at as_of: the weekly ones from the
+    aggregates when they hold as_of, the two stock ones kept by the refresh at its own instant
+    and otherwise computed at as_of (their 90-day window moves with it); all from raw rows when
+    the aggregates do not hold as_of. Only these metrics are read or computed."""
     chosen = settings or effective_settings(conn)
-    rows = stored_rows(conn, as_of, chosen)
-    if rows is None:
-        rows = compute_rows(conn, as_of, [metric(m) for m in PLANNING_METRICS], chosen)
-    return [row for row in rows if row.metric in PLANNING_METRICS]
+    state = holding_state(conn, as_of, chosen)
+    if state is None:
+        return compute_rows(conn, as_of, [metric(m) for m in PLANNING_METRICS], chosen)
+    weekly = stored_weekly_rows(conn, DEMAND_METRICS)
+    if as_of == state.as_of:
+        idle = history_rows(conn, as_of, STOCK_METRICS)
+    else:
+        idle = compute_rows(conn, as_of, [metric(m) for m in STOCK_METRICS], chosen)
+    return sort_rows([row for row in (*weekly, *idle) if row_exists(row)])
 
 
 @dataclass(frozen=True)
