@@ -20,12 +20,12 @@ from fractions import Fraction
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from core.schema import Item
 from core.settings import Settings
 from core.timeutil import SECONDS_PER_DAY, from_epoch, to_epoch, week_label, week_start
-from metrics.handoff import waiting_records
+from metrics.handoff import Step, waiting_records
 from metrics.kpis import load_targets
 from metrics.model import Context, Percentile, Window, make_context
 from metrics.planning_board import Handoff, handoff
@@ -118,7 +118,7 @@ def lag_samples(
     rec = lag_records(ctx).subquery("lags")
     query = select(rec.c.wd, rec.c.location, rec.c.seconds)
     if locations:
-        query = query.where(rec.c.location.in_(list(locations)))
+        query = query.where(at_locations(rec.c.location, locations))
     return [
         LagSample(week_label(from_epoch(int(wd) * SECONDS_PER_DAY)), location, float(seconds))
         for wd, location, seconds in conn.execute(query)
@@ -150,6 +150,11 @@ def lag_target(conn: Connection) -> float:
     return float(load_targets(conn)[LAG_P90].target)
 
 
+def black_hole_days(conn: Connection) -> int:
+    """Days after which a refunded, undispositioned return is a black hole (setting)."""
+    return int(effective_settings(conn).black_hole_days)
+
+
 def lag_returns(
     conn: Connection,
     as_of: datetime,
@@ -164,10 +169,17 @@ def lag_returns(
     rec = lag_records(ctx).subquery("lags")
     query = select(rec).order_by(rec.c.seconds.desc(), rec.c.return_id).limit(RECORD_LIMIT)
     if locations:
-        query = query.where(rec.c.location.in_(list(locations)))
+        query = query.where(at_locations(rec.c.location, locations))
     table = _frame(conn, query)
     table["lag_hours"] = [float(s) / SECONDS_PER_HOUR for s in table["seconds"]]
     return table[list(LAG_COLUMNS)]
+
+
+def at_locations(column: Any, locations: Sequence[str]) -> ColumnElement[bool]:
+    """The column is one of the locations ("" stands for no receiving location)."""
+    named = [loc for loc in locations if loc]
+    condition = column.in_(named)
+    return or_(condition, column.is_(None), column == "") if "" in locations else condition
 
 
 def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
@@ -283,3 +295,34 @@ def waiting_returns(
     if table.empty:
         return pd.DataFrame(columns=list(WAITING_COLUMNS))
     return table[list(WAITING_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class PairCount:
+    """Returns waiting at one step from one channel pair (return channel → location type)."""
+
+    step: str
+    channel_pair: str
+    returns: int
+    units: int
+
+
+def step_pairs(
+    conn: Connection,
+    as_of: datetime,
+    locations: Sequence[str] = (),
+    channels: Sequence[str] = (),
+    settings: Settings | None = None,
+) -> list[PairCount]:
+    """The handoff by step and channel pair (the returns_waiting records grouped), by pair."""
+    waiting = waiting_records(_context(conn, as_of, settings)).subquery("waiting")
+    query = select(
+        waiting.c.step, waiting.c.channel_pair, func.count(), func.sum(waiting.c.units)
+    ).group_by(waiting.c.step, waiting.c.channel_pair)
+    if locations:
+        query = query.where(waiting.c.location.in_(list(locations)))
+    if channels:
+        query = query.where(waiting.c.channel.in_(list(channels)))
+    found = [PairCount(str(s), str(p), int(n), int(u or 0)) for s, p, n, u in conn.execute(query)]
+    order = {step.value: i for i, step in enumerate(Step)}
+    return sorted(found, key=lambda c: (c.channel_pair, order.get(c.step, len(order))))

@@ -34,7 +34,10 @@ view = views.returns_view(ctx.url, ctx.version, token, as_of, filters)
 key = (ctx.url, ctx.version, token, as_of)
 
 st.subheader("Lag to disposition per week received")
-st.caption("Dashed line: the p90 KPI target. Click a point to see the returns behind it.")
+st.caption(
+    "Dashed line: the p90 KPI target. A recent week counts only the returns dispositioned so far, "
+    "so its lag can still rise. Click a point to see the returns behind it."
+)
 if not view.weeks:
     st.info("No dispositioned returns received in the chosen dates and locations.")
     trend_state = None
@@ -55,7 +58,8 @@ else:
 
 st.subheader("Open returns by age")
 st.caption(
-    "Received and not dispositioned at as_of, every received date. Age: whole days since receipt "
+    "Received and not dispositioned at the time above, whatever the date received (the date "
+    "filter does not apply). Age: whole days since receipt "
     "(0–2, 3–6, 7–13, 14–29, 30 or more). Click a bar to see them."
 )
 ages_state = st.plotly_chart(views.age_figure(view), config={"displaylogo": False},
@@ -68,8 +72,9 @@ left, right = st.columns(2)
 left.metric("Black-hole returns", f"{len(holes):,}")
 right.metric(f"Their value ({currency()})", f"{value:,.2f}")
 st.caption(
-    "Refunded, received 7 or more days ago and never dispositioned: money paid out for units "
-    "nobody has put back. Value: units × the item's unit cost"
+    f"Refunded, received {view.black_hole_days} or more days ago and never dispositioned, "
+    "whatever the date received: money paid out for units nobody has put back. Value: units × "
+    "the item's unit cost"
     + (f"; {unknown:,} without a unit cost are not in it." if unknown else ".")
 )
 if holes.empty:
@@ -82,10 +87,22 @@ else:
 st.subheader("Returns handoff")
 st.caption(
     "Returns received and not yet complete, at the first step they wait at, with the team that "
-    "owns it (as on the Planning page). Click a step to see its returns."
+    "owns it (as on the Planning page), whatever the date received. Channel pair: the return's "
+    "channel → the receiving location's type. Click a step to see its returns."
 )
 funnel_state = st.plotly_chart(views.funnel_figure(view), config={"displaylogo": False},
                                key=views.FUNNEL_KEY, on_select="rerun", selection_mode="points")  # fmt: skip
+with st.expander("Table of the steps, and by channel pair"):
+    steps = views.steps_table(view)
+    st.dataframe(steps, hide_index=True)
+    csv_download(steps, label="Steps CSV", file_name="returns-handoff-steps.csv",
+                 key="dl.returns.steps")  # fmt: skip
+    pairs = views.pairs_table(view)
+    st.caption("Returns waiting per channel pair (the return's channel → the receiving "
+               "location's type) and step.")  # fmt: skip
+    st.dataframe(pairs, hide_index=True)
+    csv_download(pairs, label="Channel pairs CSV", file_name="returns-handoff-pairs.csv",
+                 key="dl.returns.pairs")  # fmt: skip
 
 pick = (
     views.pick_from(funnel_state, "step", filters)

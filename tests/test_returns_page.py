@@ -184,6 +184,19 @@ def test_the_handoff_funnel_by_location_and_channel(returned: str) -> None:
     assert list(waiting["return_id"]) == ["O6", "O5", "O3"]  # oldest first
 
 
+def test_the_handoff_by_channel_pair(returned: str) -> None:
+    with reading(get_engine(returned)) as conn:
+        cells = {(c.channel_pair, c.step): c.returns for c in rv.step_pairs(conn, utcnow())}
+    # shopify→dc: O1 order_link, O4 O7 disposition, R7 refund; shopify→store: O2 inspection,
+    # O3 O5 disposition; amazon→store: O6 disposition; amazon→dc: R6 availability.
+    assert cells == {
+        ("amazon→dc", "availability"): 1, ("amazon→store", "disposition"): 1,
+        ("shopify→dc", "order_link"): 1, ("shopify→dc", "disposition"): 2,
+        ("shopify→dc", "refund"): 1, ("shopify→store", "inspection"): 1,
+        ("shopify→store", "disposition"): 2,
+    }  # fmt: skip
+
+
 def _page(params: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[TOKEN_KEY] = session_token("viewer1")

@@ -42,6 +42,7 @@ HEADINGS = {
     "channel_pair": "channel → location type",
 }  # fmt: skip
 TIME_COLUMNS = ("received_at", "disposition_at", "refunded_at")
+WORD_COLUMNS = ("order_id", "sku", "channel", "condition", "disposition", "location")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class ReturnsView:
     open_table: pd.DataFrame
     ages: tuple[rv.AgeCount, ...]
     steps: tuple[HandoffStep, ...]
+    pairs: tuple[rv.PairCount, ...]
+    black_hole_days: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def returns_view(
         target = rv.lag_target(conn)
         table = rv.open_returns(conn, as_of, filters.locations)
         steps = rv.funnel(conn, as_of, filters.locations, filters.channels).steps
+        pairs = rv.step_pairs(conn, as_of, filters.locations, filters.channels)
+        days = rv.black_hole_days(conn)
     return ReturnsView(
         tuple(rv.lag_by_week(samples)),
         tuple(rv.lag_by_location(samples)),
@@ -94,7 +99,16 @@ def returns_view(
         table,
         tuple(rv.age_counts(table)),
         steps,
+        tuple(pairs),
+        days,
     )
+
+
+def _word(column: str, value: object) -> str:
+    """Text for a table cell: empty for none, vocabulary words with spaces (like_new: like new)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).replace("_", " ") if column in ("condition", "disposition") else str(value)
 
 
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
@@ -107,6 +121,9 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
     for column in ("lag_hours", "age_days"):
         if column in shown.columns:
             shown[column] = [round(float(v), 1) for v in shown[column]]
+    for column in WORD_COLUMNS:
+        if column in shown.columns:
+            shown[column] = [_word(column, v) for v in shown[column]]
     if "step" in shown.columns:
         shown["step"] = [labels.step_label(str(s)) for s in shown["step"]]
     if "value" in shown.columns:
@@ -178,7 +195,7 @@ def _lag_trace(groups: tuple[rv.LagGroup, ...], which: str, bar: bool) -> go.Bas
 
 def _target(figure: go.Figure, hours: float) -> None:
     figure.add_hline(y=hours, line_dash="dash", line_color=TARGET_COLOUR,
-                     annotation_text=f"p90 target {hours_text(hours)}",
+                     annotation_text=f"p90 target {hours:,.0f} h",
                      annotation_position="top right")  # fmt: skip
 
 
@@ -263,7 +280,7 @@ def pick_from(state: object, kind: str, filters: Filters) -> Pick | None:
         week = str(data[0]) if data else str(points[0].get("x"))
         return Pick("lag", (week,), filters.locations, words=f"{where}, received in week {week}")
     if kind == "location":
-        location = str(data[0]) if data else str(points[0].get("x"))
+        location = str(data[0]) if data else str(points[0].get("x"))  # "": no location
         return Pick("lag", weeks, (location,), words=f"{location or NO_LOCATION}, chosen weeks")
     if kind == "bucket":
         return Pick("bucket", name=str(data[0]), words=f"open returns aged {data[0]}")
@@ -281,6 +298,31 @@ def lag_table_of(view: ReturnsView) -> pd.DataFrame:
              "lag p90": hours_text(g.p90_hours)}
             for g in view.weeks
         ]
+    )  # fmt: skip
+
+
+def steps_table(view: ReturnsView) -> pd.DataFrame:
+    """The handoff steps as a table: returns, units, median age, owning team."""
+    return pd.DataFrame(
+        [
+            {"step": labels.step_label(s.step), "owning team": s.team, "returns waiting": s.count,
+             "units": s.units,
+             "median age (days)": None if s.median_age_days is None else round(s.median_age_days, 1)}
+            for s in view.steps
+        ]
+    )  # fmt: skip
+
+
+def pairs_table(view: ReturnsView) -> pd.DataFrame:
+    """Returns waiting per channel pair (rows) and step (columns, handoff order)."""
+    names = [labels.step_label(s.step) for s in view.steps]
+    rows: dict[str, dict[str, int]] = {}
+    for cell in view.pairs:
+        rows.setdefault(cell.channel_pair, {})[labels.step_label(cell.step)] = cell.returns
+    return pd.DataFrame(
+        [{"channel → location type": pair} | {n: found.get(n, 0) for n in names}
+         for pair, found in rows.items()],
+        columns=["channel → location type", *names],
     )  # fmt: skip
 
 
