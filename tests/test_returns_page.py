@@ -84,8 +84,10 @@ def load_returns(db_url: str, folder: Path) -> None:
     load(
         db_url,
         folder,
-        locations=("location_id,name,type", [("DC1", "Main DC", "dc"), ("S1", "Store 1", "store"),
-                                              ("S2", "Store 2", "store")]),
+        # the channels (of locations here: there are no orders) are what the channel filter offers
+        locations=("location_id,name,type,channel", [("DC1", "Main DC", "dc", "shopify"),
+                                                      ("S1", "Store 1", "store", ""),
+                                                      ("S2", "Store 2", "store", "amazon")]),
         items=("sku,lifecycle_status,unit_cost", [("A1", "active", "12.50"), ("B1", "active", "")]),
         returns=(HEADER, lagged + still_open),
     )  # fmt: skip
@@ -232,3 +234,12 @@ def test_a_location_filter_changes_the_values(returned: str) -> None:
     assert _metric(at, "Their value") == "0.00"  # B1 has no unit cost
     weeks = at.dataframe[0].value
     assert list(weeks["lag p50 (hours)"]) == [40.0, 60.0]  # P: 40 100 → k 1; L: 50 60 120 → k 2
+
+
+def test_a_channel_filter_changes_the_funnel_only(returned: str) -> None:
+    at = _page({"channel": "amazon"})
+    steps = {row["step"]: row["returns waiting"] for _i, row in at.dataframe[2].value.iterrows()}
+    # amazon: O6 waits at disposition, R6 at back in stock; nothing else.
+    assert steps == {"Link to its order": 0, "Inspection": 0, "Disposition": 1, "Refund": 0,
+                     "Back in stock": 1}  # fmt: skip
+    assert _metric(at, "Black-hole returns") == "2"  # a return's channel does not filter these
