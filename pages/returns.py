@@ -104,11 +104,13 @@ with st.expander("Table of the steps, and by channel pair"):
     csv_download(pairs, label="Channel pairs CSV", file_name="returns-handoff-pairs.csv",
                  key="dl.returns.pairs")  # fmt: skip
 
-pick = (
-    views.pick_from(funnel_state, "step", filters)
-    or views.pick_from(ages_state, "bucket", filters)
-    or views.pick_from(location_state, "location", filters)
-    or views.pick_from(trend_state, "trend", filters)
+pick = views.latest_pick(
+    {
+        "trend": views.pick_from(trend_state, "trend", filters),
+        "location": views.pick_from(location_state, "location", filters),
+        "bucket": views.pick_from(ages_state, "bucket", filters),
+        "step": views.pick_from(funnel_state, "step", filters),
+    }
 )
 if pick is None:
     st.info("Click a point, a bar or a handoff step to see the returns behind it.")

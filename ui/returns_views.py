@@ -30,6 +30,7 @@ from ui.planning_views import currency
 
 TREND_KEY, LOCATION_KEY = "returns.trend", "returns.locations"
 AGES_KEY, FUNNEL_KEY = "returns.ages", "returns.funnel"
+PICKS_KEY, SHOWN_KEY = "returns.picks", "returns.shown"  # session state of latest_pick
 P50_COLOUR, P90_COLOUR, BAR_COLOUR = SERIES_COLOURS[0], SERIES_COLOURS[1], SERIES_COLOURS[2]
 DAYS_FROM_HOURS = 48  # a lag of 48 h or more reads in days
 NO_LOCATION = "no location"
@@ -286,6 +287,21 @@ def pick_from(state: object, kind: str, filters: Filters) -> Pick | None:
         return Pick("bucket", name=str(data[0]), words=f"open returns aged {data[0]}")
     step = str(data[0])
     return Pick("step", name=step, words=f"returns waiting at {labels.step_label(step)}")
+
+
+def latest_pick(picks: Mapping[str, Pick | None]) -> Pick | None:
+    """The selection made last among the charts' (a chart keeps its selection across reruns, so
+    the one that changed since the previous run is the newest; else the one shown before)."""
+    before: dict[str, Pick | None] = st.session_state.get(PICKS_KEY, {})
+    st.session_state[PICKS_KEY] = dict(picks)
+    changed = [p for kind, p in picks.items() if p is not None and before.get(kind) != p]
+    shown = st.session_state.get(SHOWN_KEY)
+    if changed:
+        shown = changed[0]
+    elif shown not in picks.values():
+        shown = next((p for p in picks.values() if p is not None), None)
+    st.session_state[SHOWN_KEY] = shown
+    return shown
 
 
 def lag_table_of(view: ReturnsView) -> pd.DataFrame:
