@@ -152,13 +152,24 @@ class Handoff:
 
 
 def handoff(
-    conn: Connection, as_of: datetime, pairs: Sequence[str] = (), settings: Settings | None = None
+    conn: Connection,
+    as_of: datetime,
+    pairs: Sequence[str] = (),
+    settings: Settings | None = None,
+    *,
+    locations: Sequence[str] = (),
+    channels: Sequence[str] = (),
 ) -> Handoff:
     """Each step in handoff order (steps with none waiting included), for the channel pairs given
-    (none: every pair); age is as_of − received_at, in days."""
+    (none: every pair), kept to receiving `locations` and return `channels` when given (the pairs
+    seen are those left by them); age is as_of − received_at, in days."""
     ctx = make_context(as_of, settings or effective_settings(conn))
     waiting = waiting_records(ctx).subquery("waiting")
     query = select(waiting.c.step, waiting.c.channel_pair, waiting.c.units, waiting.c.age_seconds)
+    if locations:
+        query = query.where(waiting.c.location.in_(list(locations)))
+    if channels:
+        query = query.where(waiting.c.channel.in_(list(channels)))
     records = conn.execute(query).all()
     seen = tuple(sorted({pair for _s, pair, _u, _a in records}))
     chosen = [r for r in records if not pairs or r[1] in pairs]
