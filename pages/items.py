@@ -54,7 +54,7 @@ trend_state = st.plotly_chart(
 )
 with st.expander("Table of the weeks"):
     table = views.trend_table(view)
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table, hide_index=True, column_config=views.ONE_DECIMAL)
     csv_download(table, label="Weeks CSV", file_name="sku-quality-per-week.csv", key="dl.items")
 
 st.subheader("Failures by check")

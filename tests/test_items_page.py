@@ -138,7 +138,7 @@ def test_failing_items_barcodes_and_words(item_master: str) -> None:
         "HAT-3": "active but not approved",
         "TOP-3": "invalid barcode",
         "TOP-4": "missing brand",
-        "hat-5": "breaks the sku naming rule",
+        "hat-5": "breaks the SKU naming rule",
     }
     # The hats filter still lists the whole group of the shared barcode (TOP-2 is a top).
     shared = iv.duplicate_barcodes(items, iv.in_view(items, (before, last), ("hats",)))

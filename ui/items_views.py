@@ -46,17 +46,29 @@ FAILURE_NAMES: dict[Check, str] = {
     Check.VALID_BARCODE: "Invalid barcode",
 }
 NO_CATEGORY = "no category"
+ONE_DECIMAL = {  # per-cent columns of the tables, shown with one decimal
+    name: st.column_config.NumberColumn(format="%.1f")
+    for name in ("coverage (%)", "SKU quality rate (%)")
+}
 ITEM_HEADINGS = {
     "sku": "SKU",
     "name": "name",
     "category": "category",
+    "failed_checks": "fails",
     "brand": "brand",
     "barcode": "barcode",
     "lifecycle_status": "lifecycle status",
     "week": "ISO week created",
     "created_at": "created at (UTC)",
-    "failed_checks": "fails",
 }
+FAILURE_WORDS: dict[Check, str] = {  # the same, inside a sentence
+    Check.APPROVED: "active but not approved",
+    Check.NAMING_CONVENTION: "breaks the SKU naming rule",
+    Check.REQUIRED_ATTRIBUTES: "missing required fields",
+    Check.UNIQUE_BARCODE: "barcode shared with another item",
+    Check.VALID_BARCODE: "invalid barcode",
+}
+INVALID_COLUMNS = ("sku", "name", "category", "barcode", "lifecycle_status", "week")
 DUPLICATE_HEADINGS = {"barcode": "barcode", "items_sharing": "items sharing it", "sku": "SKU",
                       "name": "name", "category": "category", "week": "ISO week created"}  # fmt: skip
 
@@ -129,7 +141,7 @@ def failure_words(item: iv.ItemCheck) -> str:
     """The checks an item fails, in plain words (the missing fields named)."""
     words = []
     for check in item.failed_checks:
-        text = FAILURE_NAMES[check].lower()
+        text = FAILURE_WORDS[check]
         if check is Check.REQUIRED_ATTRIBUTES and item.missing:
             text = f"missing {', '.join(item.missing)}"
         words.append(text)
@@ -142,6 +154,7 @@ def items_table(items: Sequence[iv.ItemCheck]) -> pd.DataFrame:
     frame = frame.assign(
         failed_checks=[failure_words(i) for i in items],
         category=frame["category"].fillna(NO_CATEGORY),
+        **{name: frame[name].fillna("") for name in ("name", "brand", "barcode")},
         created_at=pd.to_datetime(frame["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M"),
     )
     return frame[list(ITEM_HEADINGS)].rename(columns=ITEM_HEADINGS)
@@ -246,9 +259,10 @@ def coverage_figure(view: ItemsView) -> go.Figure:
                 f"{words} (%{{x:.1f}} %)<br>Click to see the unresolved ones<extra></extra>",
             )
         )
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", legend_traceorder="normal")
     _layout(figure, max(220, 50 * len(systems) + 120), "share of the system's SKUs seen (%)",
-            "system", xaxis={"ticksuffix": " %", "range": [0, 100]}, legend=True)  # fmt: skip
+            "system", xaxis={"ticksuffix": " %", "range": [0, 100], "tickvals": list(range(0, 101, 20))},
+            legend=True)  # fmt: skip
     return figure
 
 
@@ -267,7 +281,7 @@ def pick_from(state: object, kind: str, filters: Filters) -> Pick | None:
     where = ", ".join(filters.categories) if filters.categories else "every category"
     if kind == "check" and data:
         check = Check(str(data[0]))
-        return Pick(None, check, None, f"{FAILURE_NAMES[check].lower()}, {where}")
+        return Pick(None, check, None, f"{FAILURE_WORDS[check]}, {where}")
     if kind == "category" and data:
         category = str(data[0]) or None
         return Pick(None, None, category, f"category {category or NO_CATEGORY}")
@@ -330,26 +344,24 @@ def render_barcodes(view: ItemsView) -> None:
         "now counts, whatever its status); shown when an item in the chosen weeks and categories "
         "has it. Invalid: not 8, 12, 13 or 14 digits with a correct check digit."
     )
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Barcodes shared by several items**")
-        shared = view.duplicates.assign(category=view.duplicates["category"].fillna(NO_CATEGORY))
-        shared = shared.rename(columns=DUPLICATE_HEADINGS)
-        if shared.empty:
-            st.success("No barcode is shared by items in the chosen weeks and categories.")
-        else:
-            st.dataframe(shared, hide_index=True)
-            csv_download(shared, label="Shared CSV", file_name="shared-barcodes.csv",
-                         key="dl.items.shared")  # fmt: skip
-    with right:
-        st.markdown("**Items with an invalid barcode**")
-        invalid = items_table(iv.failing(view.shown, check=Check.VALID_BARCODE))
-        if invalid.empty:
-            st.success("Every barcode in the chosen weeks and categories is a valid GTIN.")
-        else:
-            st.dataframe(invalid, hide_index=True)
-            csv_download(invalid, label="Invalid CSV", file_name="invalid-barcodes.csv",
-                         key="dl.items.invalid")  # fmt: skip
+    st.markdown("**Barcodes shared by several items**")
+    shared = view.duplicates.assign(category=view.duplicates["category"].fillna(NO_CATEGORY))
+    shared = shared.rename(columns=DUPLICATE_HEADINGS)
+    if shared.empty:
+        st.success("No barcode is shared by items in the chosen weeks and categories.")
+    else:
+        st.dataframe(shared, hide_index=True)
+        csv_download(shared, label="Shared CSV", file_name="shared-barcodes.csv",
+                     key="dl.items.shared")  # fmt: skip
+    st.markdown("**Items with an invalid barcode**")
+    invalid = items_table(iv.failing(view.shown, check=Check.VALID_BARCODE))
+    invalid = invalid[[ITEM_HEADINGS[c] for c in INVALID_COLUMNS]]
+    if invalid.empty:
+        st.success("Every barcode in the chosen weeks and categories is a valid GTIN.")
+    else:
+        st.dataframe(invalid, hide_index=True)
+        csv_download(invalid, label="Invalid CSV", file_name="invalid-barcodes.csv",
+                     key="dl.items.invalid")  # fmt: skip
 
 
 def render_coverage(view: ItemsView, url: str, version: DataVersion, token: object,
@@ -367,7 +379,7 @@ def render_coverage(view: ItemsView, url: str, version: DataVersion, token: obje
     state = st.plotly_chart(coverage_figure(view), config={"displaylogo": False},
                             key=COVERAGE_KEY, on_select="rerun", selection_mode="points")  # fmt: skip
     table = coverage_table(view)
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table, hide_index=True, column_config=ONE_DECIMAL)
     csv_download(table, label="Coverage CSV", file_name="mapping-coverage.csv",
                  key="dl.items.coverage")  # fmt: skip
     system = system_from(state)
