@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.timeutil import utcnow
 from ui import data, frame
+from ui import items_charts as charts
 from ui import items_views as views
 from ui.auth import require
 from ui.download import csv_download
@@ -36,17 +37,12 @@ if not view.weeks:
     views.render_coverage(view, ctx.url, ctx.version, token, as_of)
     st.stop()
 
-items = sum(w.items for w in view.weeks)
-passing = sum(w.passing for w in view.weeks)
-left, middle, right = st.columns(3)
-left.metric("SKU quality rate", views.percent_text(passing / items), border=True)
-middle.metric("Items created", f"{items:,}", border=True)
-right.metric("Items failing a check", f"{items - passing:,}", border=True)
+views.render_tiles(view)
 
 st.subheader("SKU quality rate per week created")
 st.caption("Dashed line: the KPI target. Click a point to see that week's failing items.")
 trend_state = st.plotly_chart(
-    views.trend_figure(view),
+    charts.trend_figure(view.weeks, view.target),
     config={"displaylogo": False},
     key=views.TREND_KEY,
     on_select="rerun",
@@ -61,7 +57,7 @@ st.subheader("Failures by check")
 st.caption("Items created in the chosen weeks and categories failing each check (an item can fail "
            "several). Click a bar to see those items.")  # fmt: skip
 checks_state = st.plotly_chart(
-    views.checks_figure(view),
+    charts.checks_figure(view.checks),
     config={"displaylogo": False},
     key=views.CHECKS_KEY,
     on_select="rerun",
@@ -70,7 +66,7 @@ checks_state = st.plotly_chart(
 st.subheader("By category")
 st.caption("Over the chosen weeks. Click a bar to see that category's failing items.")
 category_state = st.plotly_chart(
-    views.category_figure(view),
+    charts.category_figure(view.categories, view.target),
     config={"displaylogo": False},
     key=views.CATEGORY_KEY,
     on_select="rerun",

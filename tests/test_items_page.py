@@ -17,6 +17,7 @@ from metrics.sku_checks import Check
 from tests.governance_support import gtin, make_people, session_token
 from tests.test_app_pages import APP
 from tests.test_metrics_common import load
+from ui import items_charts as charts
 from ui import items_views as views
 from ui.auth import TOKEN_KEY
 from ui.filters import Filters
@@ -209,3 +210,22 @@ def test_a_category_filter_changes_the_rate(item_master: str) -> None:
     at = _page({"category": "hats"})
     assert _tiles(at) == {"SKU quality rate": "40.0 %", "Items created": "5",
                           "Items failing a check": "3"}  # fmt: skip
+
+
+def test_the_charts_name_checks_in_plain_words(item_master: str) -> None:
+    last, before = _weeks()
+    with reading(get_engine(item_master)) as conn:
+        rows = iv.quality_rows(conn, utcnow())
+    figure = charts.checks_figure(iv.failures_from_rows(rows, (before, last)))
+    names = list(figure.data[0].y)
+    assert names == [
+        "Invalid barcode",
+        "Barcode shared with another item",
+        "Missing required fields",
+        "Breaks the SKU naming rule",
+        "Active but not approved",
+    ]  # fmt: skip  (bottom to top)
+    assert list(figure.data[0].x) == [1, 2, 1, 1, 1]
+    trend = charts.trend_figure(iv.quality_trend(rows, (before, last)), 0.95)
+    assert list(trend.data[0].y) == [50.0, 20.0]  # per cent: 2 of 4, 1 of 5
+    assert trend.layout.shapes[0].line.dash == "dash" and trend.layout.shapes[0].y0 == 95.0

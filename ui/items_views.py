@@ -13,39 +13,23 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import items_views as iv
 from metrics.accuracy_views import weeks_between
 from metrics.compute import reading
 from metrics.sku_checks import Check
+from ui import items_charts as charts
 from ui.data import MAX_ENTRIES, TTL_SECONDS, engine_for
 from ui.download import csv_download
 from ui.filters import Filters
-from ui.format import plot_label
-from ui.palette import SERIES_COLOURS, TARGET_COLOUR
+from ui.items_charts import NO_CATEGORY
 from ui.queries import DataVersion
 
 TREND_KEY = "items.trend"
 CHECKS_KEY = "items.checks"
 CATEGORY_KEY = "items.categories"
 COVERAGE_KEY = "items.coverage"
-RATE_COLOUR = SERIES_COLOURS[0]  # a series colour, not a status
-FAILURE_COLOUR = SERIES_COLOURS[1]
-COVERAGE_PARTS = (  # (field of MappingCoverage, legend words, colour)
-    ("through_mapping", "through a mapping", SERIES_COLOURS[0]),
-    ("same_sku", "is an item's SKU itself", SERIES_COLOURS[2]),
-    ("unresolved", "resolves to no SKU", SERIES_COLOURS[4]),
-)
-FAILURE_NAMES: dict[Check, str] = {
-    Check.APPROVED: "Active but not approved",
-    Check.NAMING_CONVENTION: "Breaks the SKU naming rule",
-    Check.REQUIRED_ATTRIBUTES: "Missing required fields",
-    Check.UNIQUE_BARCODE: "Barcode shared with another item",
-    Check.VALID_BARCODE: "Invalid barcode",
-}
-NO_CATEGORY = "no category"
 ONE_DECIMAL = {  # per-cent columns of the tables, shown with one decimal
     name: st.column_config.NumberColumn(format="%.1f")
     for name in ("coverage (%)", "SKU quality rate (%)")
@@ -165,107 +149,6 @@ def percent_text(value: float | None) -> str:
     return "no value" if value is None else f"{100 * value:.1f} %"
 
 
-def _layout(figure: go.Figure, height: int, x_title: str, y_title: str, **axes: Any) -> None:
-    figure.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"title": {"text": x_title}, **axes.get("xaxis", {})},
-        yaxis={"title": {"text": y_title}, **axes.get("yaxis", {})},
-        clickmode="event+select",
-        showlegend=axes.get("legend", False),
-        legend={"orientation": "h", "y": -0.3},
-    )
-
-
-def trend_figure(view: ItemsView) -> go.Figure:
-    """The SKU quality rate per ISO week created in per cent, the KPI target dashed."""
-    figure = go.Figure(
-        go.Scatter(
-            x=[w.week for w in view.weeks],
-            y=[None if w.rate is None else 100 * w.rate for w in view.weeks],
-            mode="lines+markers",
-            name="SKU quality rate",
-            line={"color": RATE_COLOUR},
-            marker={"size": 10},
-            customdata=[[w.week, w.passing, w.items] for w in view.weeks],
-            hovertemplate=(
-                "Week %{customdata[0]}: %{y:.1f} % of new items pass every check<br>"
-                "%{customdata[1]} of %{customdata[2]} items created"
-                "<br>Click to see the failing items<extra></extra>"
-            ),
-        )
-    )
-    figure.add_hline(y=100 * view.target, line_dash="dash", line_color=TARGET_COLOUR,
-                     annotation_text=f"target {100 * view.target:.0f} %",
-                     annotation_position="bottom right")  # fmt: skip
-    _layout(figure, 340, "ISO week created (UTC)", "items passing every check (%)",
-            xaxis={"type": "category"}, yaxis={"ticksuffix": " %", "rangemode": "tozero"})  # fmt: skip
-    return figure
-
-
-def checks_figure(view: ItemsView) -> go.Figure:
-    """Items failing each check, as horizontal bars named in plain words."""
-    checks = list(reversed(view.checks))
-    figure = go.Figure(
-        go.Bar(
-            y=[FAILURE_NAMES[c.check] for c in checks],
-            x=[c.failing for c in checks],
-            orientation="h",
-            marker={"color": FAILURE_COLOUR},
-            customdata=[[c.check.value, c.items] for c in checks],
-            hovertemplate="%{y}: %{x:,} of %{customdata[1]:,} items created"
-            "<br>Click to see them<extra></extra>",
-        )
-    )
-    _layout(figure, 280, "items failing (count)", "check", xaxis={"rangemode": "tozero"})
-    return figure
-
-
-def category_figure(view: ItemsView) -> go.Figure:
-    """The quality rate per category over the chosen weeks, the KPI target dashed."""
-    names = [plot_label(c.category) if c.category else NO_CATEGORY for c in view.categories]
-    figure = go.Figure(
-        go.Bar(
-            x=names,
-            y=[None if c.rate is None else 100 * c.rate for c in view.categories],
-            marker={"color": RATE_COLOUR},
-            customdata=[[c.category or "", c.passing, c.items] for c in view.categories],
-            hovertemplate="%{x}: %{y:.1f} % pass every check<br>%{customdata[1]} of "
-            "%{customdata[2]} items created<br>Click to see the failing items<extra></extra>",
-        )
-    )
-    figure.add_hline(y=100 * view.target, line_dash="dash", line_color=TARGET_COLOUR,
-                     annotation_text=f"target {100 * view.target:.0f} %")  # fmt: skip
-    _layout(figure, 300, "category", "items passing every check (%)",
-            xaxis={"type": "category"}, yaxis={"ticksuffix": " %", "rangemode": "tozero"})  # fmt: skip
-    return figure
-
-
-def coverage_figure(view: ItemsView) -> go.Figure:
-    """Per system, its stock system SKUs by how they resolve, stacked in per cent of those seen."""
-    systems = [c for c in view.coverage if c.seen]
-    figure = go.Figure()
-    for field, words, colour in COVERAGE_PARTS:
-        counts = [getattr(c, field) for c in systems]
-        figure.add_trace(
-            go.Bar(
-                y=[plot_label(c.system) for c in systems],
-                x=[100 * n / c.seen for n, c in zip(counts, systems, strict=True)],
-                orientation="h",
-                name=words,
-                marker={"color": colour},
-                customdata=[[c.system, n, c.seen] for n, c in zip(counts, systems, strict=True)],
-                hovertemplate=f"%{{y}}: %{{customdata[1]:,}} of %{{customdata[2]:,}} system SKUs "
-                f"{words} (%{{x:.1f}} %)<br>Click to see the unresolved ones<extra></extra>",
-            )
-        )
-    figure.update_layout(barmode="stack", legend_traceorder="normal")
-    _layout(figure, max(220, 50 * len(systems) + 120), "share of the system's SKUs seen (%)",
-            "system", xaxis={"ticksuffix": " %", "range": [0, 100], "tickvals": list(range(0, 101, 20))},
-            legend=True)  # fmt: skip
-    return figure
-
-
 def _points(state: object) -> list[Mapping[str, Any]]:
     if not isinstance(state, Mapping):
         return []
@@ -376,7 +259,7 @@ def render_coverage(view: ItemsView, url: str, version: DataVersion, token: obje
     if not any(c.seen for c in view.coverage):
         st.info("No stock rows yet: no system SKUs to cover.")
         return
-    state = st.plotly_chart(coverage_figure(view), config={"displaylogo": False},
+    state = st.plotly_chart(charts.coverage_figure(view.coverage), config={"displaylogo": False},
                             key=COVERAGE_KEY, on_select="rerun", selection_mode="points")  # fmt: skip
     table = coverage_table(view)
     st.dataframe(table, hide_index=True, column_config=ONE_DECIMAL)
@@ -393,9 +276,11 @@ def render_coverage(view: ItemsView, url: str, version: DataVersion, token: obje
                  key="dl.items.unresolved")  # fmt: skip
 
 
-def headline(view: ItemsView) -> str:
-    """The chosen weeks' quality rate in words."""
+def render_tiles(view: ItemsView) -> None:
+    """The chosen weeks' quality rate (Σ passing / Σ items created), items created and failing."""
     items = sum(w.items for w in view.weeks)
     passing = sum(w.passing for w in view.weeks)
-    rate = passing / items if items else None
-    return f"{percent_text(rate)} of {items:,} items created pass every check ({passing:,})."
+    left, middle, right = st.columns(3)
+    left.metric("SKU quality rate", percent_text(passing / items if items else None), border=True)
+    middle.metric("Items created", f"{items:,}", border=True)
+    right.metric("Items failing a check", f"{items - passing:,}", border=True)
