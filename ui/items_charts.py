@@ -129,6 +129,7 @@ def coverage_figure(coverage: Sequence[iv.MappingCoverage]) -> go.Figure:
         )
     figure.update_layout(barmode="stack", legend_traceorder="normal")
     _layout(figure, max(220, 50 * len(systems) + 120), "share of the system's SKUs seen (%)",
-            "system", xaxis={"ticksuffix": " %", "range": [0, 100], "tickvals": list(range(0, 101, 20))},
+            "system", xaxis={"ticksuffix": " %", "range": [0, 100], "tickvals": list(range(0, 101, 20)),
+                   "ticktext": [f"{v} %" for v in range(0, 101, 20)]},
             legend=True)  # fmt: skip
     return figure
