@@ -31,6 +31,8 @@ FAILURE_NAMES: dict[Check, str] = {
     Check.VALID_BARCODE: "Invalid barcode",
 }
 NO_CATEGORY = "no category"
+COVERAGE_AXIS = {"range": [0, 100], "tickvals": list(range(0, 101, 20)),
+                 "ticktext": [f"{v} %" for v in range(0, 101, 20)]}  # fmt: skip
 
 
 def _layout(figure: go.Figure, height: int, x_title: str, y_title: str, **axes: Any) -> None:
@@ -129,7 +131,6 @@ def coverage_figure(coverage: Sequence[iv.MappingCoverage]) -> go.Figure:
         )
     figure.update_layout(barmode="stack", legend_traceorder="normal")
     _layout(figure, max(220, 50 * len(systems) + 120), "share of the system's SKUs seen (%)",
-            "system", xaxis={"ticksuffix": " %", "range": [0, 100], "tickvals": list(range(0, 101, 20)),
-                   "ticktext": [f"{v} %" for v in range(0, 101, 20)]},
+            "system", xaxis=COVERAGE_AXIS,
             legend=True)  # fmt: skip
     return figure
