@@ -9,6 +9,7 @@ from core.timeutil import utcnow
 from ui import data, frame
 from ui import stock_views as views
 from ui.auth import require
+from ui.download import csv_download
 from ui.filters import get_filters
 from ui.planning_views import current_token
 
@@ -69,8 +70,8 @@ with st.expander("Table of the locations and systems"):
           "units overstated": g.overstated} for g in view.groups]
     )  # fmt: skip
     st.dataframe(table, hide_index=True)
-    views.csv_download(table, label="Locations CSV", file_name="stock-by-location.csv",
-                       key="dl.stock.groups")  # fmt: skip
+    csv_download(table, label="Locations CSV", file_name="stock-by-location.csv",
+                 key="dl.stock.groups")  # fmt: skip
 
 pick = (
     views.pick_from(views.selected(location_state), "location", as_of, filters)

@@ -31,7 +31,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import get_engine, write_session
-from core.timeutil import iso_z, utcnow
+from core.timeutil import iso_z, to_epoch, utcnow
 from metrics import stock_views as sv
 from metrics.compute import reading
 from metrics.model import make_context
@@ -40,7 +40,9 @@ from metrics.snapshots import backfill_history
 from tests.governance_support import make_people, session_token
 from tests.test_app_pages import APP
 from tests.test_metrics_common import load
+from ui import stock_views as ui_views
 from ui.auth import TOKEN_KEY
+from ui.filters import Filters
 
 PAGE = "pages/stock.py"
 STOCK_HEADER = "as_of,system,location_id,system_sku,status,quantity"
@@ -205,3 +207,30 @@ def test_a_location_filter_changes_the_numbers(stocked: str) -> None:
         "Unmapped system SKUs": "1",
     }
     assert at.selectbox(key="stock.sku").value == "SKU-E"
+
+
+def test_a_clicked_location_bar_opens_its_pairs(stocked: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[TOKEN_KEY] = session_token("viewer1")
+    at.run()
+    at.switch_page(PAGE).run()
+    at.session_state["stock.by_location"] = {
+        "selection": {"points": [{"customdata": ["DC1", 3, 4, "USD 32.50"]}]}
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value == "Pairs behind DC1, every system" for s in at.subheader)
+    (table,) = [d.value for d in at.dataframe if "difference (units)" in d.value.columns]
+    assert list(table["SKU"]) == ["SKU-A", "SKU-B", "SKU-C"]
+    assert list(table["difference (units)"]) == [3, 1, -2]
+
+
+def test_a_trend_point_names_its_snapshot_and_system() -> None:
+    instant = utcnow().replace(microsecond=0)
+    state = {"selection": {"points": [{"customdata": [to_epoch(instant), "shopify", 5, 6]}]}}
+    filters = Filters(instant.date(), instant.date(), locations=("S2",))
+    pick = ui_views.pick_from(state, "trend", instant - timedelta(days=1), filters)
+    assert pick == ui_views.Pick(
+        instant, "shopify", None, f"shopify at S2, snapshot {instant:%Y-%m-%d %H:%M} UTC"
+    )
+    assert ui_views.pick_from({"selection": {"points": []}}, "trend", instant, filters) is None
