@@ -107,31 +107,50 @@ def _item_conditions(items: object, scope: Scope) -> list[object]:
     return conditions
 
 
-def pair_groups(conn: Connection, ctx: Context, scope: Scope = Scope()) -> list[PairGroup]:
-    """The compared pairs per (location, system) within the scope, by location then system."""
+@dataclass(frozen=True)
+class PairRow:
+    """One compared (system, location, sku): whether it differs, units overstated, |system − book|."""
+
+    location: str
+    system: str
+    book_system: str
+    sku: str
+    differs: int
+    overstated: int
+    gap: int
+
+
+def pair_rows(conn: Connection, ctx: Context, scope: Scope = Scope()) -> list[PairRow]:
+    """Every compared pair within the scope (metrics.stock.pair_records, joined to items by sku)."""
     pairs = pair_records(ctx).subquery("stock_pairs")
     items = Item.__table__.alias("scope_items")
     conditions = _item_conditions(items, scope)
     if scope.locations:
         conditions.append(pairs.c.location.in_(list(scope.locations)))
-    keys = (pairs.c.location, pairs.c.system, pairs.c.book_system)
     query = (
         select(
-            *keys,
-            func.count().label("pairs"),
-            integer_sum(pairs.c.differs).label("differing"),
-            integer_sum(pairs.c.overstated).label("overstated"),
+            pairs.c.location, pairs.c.system, pairs.c.book_system, pairs.c.sku, pairs.c.differs,
+            pairs.c.overstated, func.abs(pairs.c.system_qty - pairs.c.book_qty).label("gap"),
         )
         .select_from(pairs.outerjoin(items, items.c.sku == pairs.c.sku))
         .where(*conditions)  # type: ignore[arg-type]
-        .group_by(*keys)
-    )
-    found = [
-        PairGroup(str(r.location), str(r.system), str(r.book_system), int(r.pairs),
-                  int(r.differing or 0), int(r.overstated or 0))
+    )  # fmt: skip
+    return [
+        PairRow(str(r.location), str(r.system), str(r.book_system), str(r.sku), int(r.differs),
+                int(r.overstated), int(r.gap))
         for r in conn.execute(query)
     ]  # fmt: skip
-    return sorted(found, key=lambda g: (g.location, g.system))
+
+
+def pair_groups(rows: Iterable[PairRow]) -> list[PairGroup]:
+    """The compared pairs per (location, system), by location then system."""
+    summed: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        total = summed[(row.location, row.system, row.book_system)]
+        total[0] += 1
+        total[1] += row.differs
+        total[2] += row.overstated
+    return [PairGroup(*key, *values) for key, values in sorted(summed.items())]
 
 
 @dataclass(frozen=True)
@@ -279,23 +298,14 @@ def pairs_behind(
     return ordered[list(PAIR_COLUMNS)].reset_index(drop=True)
 
 
-def worst_skus(conn: Connection, ctx: Context, scope: Scope = Scope()) -> list[str]:
-    """Every compared sku within the scope, the largest |system − book| first (then units over, sku)."""
-    pairs = pair_records(ctx).subquery("stock_pairs")
-    items = Item.__table__.alias("scope_items")
-    conditions = _item_conditions(items, scope)
-    if scope.locations:
-        conditions.append(pairs.c.location.in_(list(scope.locations)))
-    worst = func.max(func.abs(pairs.c.system_qty - pairs.c.book_qty)).label("worst")
-    over = integer_sum(pairs.c.overstated).label("over")
-    query = (
-        select(pairs.c.sku, worst, over)
-        .select_from(pairs.outerjoin(items, items.c.sku == pairs.c.sku))
-        .where(*conditions)  # type: ignore[arg-type]
-        .group_by(pairs.c.sku)
-    )
-    found = [(int(r.worst or 0), int(r.over or 0), str(r.sku)) for r in conn.execute(query)]
-    return [sku for _w, _o, sku in sorted(found, key=lambda f: (-f[0], -f[1], f[2]))]
+def worst_skus(rows: Iterable[PairRow]) -> list[str]:
+    """Every compared sku, the largest |system − book| first (then units overstated, then sku)."""
+    worst: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        found = worst[row.sku]
+        found[0] = max(found[0], row.gap)
+        found[1] += row.overstated
+    return sorted(worst, key=lambda sku: (-worst[sku][0], -worst[sku][1], sku))
 
 
 @dataclass(frozen=True)

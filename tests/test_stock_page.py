@@ -90,7 +90,7 @@ def stocked(db_url: str, tmp_path: Path) -> str:
 
 def _groups(url: str, scope: sv.Scope | None = None) -> list[sv.PairGroup]:
     with reading(get_engine(url)) as conn:
-        return sv.pair_groups(conn, make_context(utcnow()), scope or sv.Scope())
+        return sv.pair_groups(sv.pair_rows(conn, make_context(utcnow()), scope or sv.Scope()))
 
 
 def test_pairs_by_location_and_system_by_hand(stocked: str) -> None:
@@ -139,13 +139,17 @@ def test_the_history_and_one_sku(stocked: str) -> None:
     with reading(get_engine(stocked)) as conn:
         points = sv.snapshot_history(conn, today - timedelta(days=7), today)
         ctx = make_context(utcnow())
-        worst = sv.worst_skus(conn, ctx)
+        worst = sv.worst_skus(sv.pair_rows(conn, ctx))
         history = sv.sku_history(conn, ctx, "SKU-A")
         at_s2 = sv.sku_history(conn, ctx, "SKU-A", ("S2",))
     alls = [
         (p.value, p.n, p.num) for p in points if p.metric == sv.DISCREPANCIES and p.dim == "all"
     ]
     assert alls == [(0, 3, 0), (4, 5, 6)]  # T1 + 1 h, then now
+    t1_day = (utcnow() - timedelta(days=3, hours=-1)).date()
+    with reading(get_engine(stocked)) as conn:
+        only_t1 = sv.snapshot_history(conn, t1_day, t1_day)
+    assert {(p.value, p.n) for p in only_t1 if p.metric == sv.DISCREPANCIES} == {(0, 3)}
     # |system − book|: A 3 (DC1), C 2, E 2, B 1; ties by units over (E 2 > C 0).
     assert worst == ["SKU-A", "SKU-E", "SKU-C", "SKU-B"]
     lines = {line: list(g["units"]) for line, g in history.groupby("line")}
@@ -223,6 +227,7 @@ def test_a_clicked_location_bar_opens_its_pairs(stocked: str) -> None:
     (table,) = [d.value for d in at.dataframe if "difference (units)" in d.value.columns]
     assert list(table["SKU"]) == ["SKU-A", "SKU-B", "SKU-C"]
     assert list(table["difference (units)"]) == [3, 1, -2]
+    assert list(table["oversell exposure (USD)"]) == [30.0, 2.5, 0.0]  # 3 x 10.00, 1 x 2.50, 0
 
 
 def test_a_trend_point_names_its_snapshot_and_system() -> None:
@@ -234,3 +239,12 @@ def test_a_trend_point_names_its_snapshot_and_system() -> None:
         instant, "shopify", None, f"shopify at S2, snapshot {instant:%Y-%m-%d %H:%M} UTC"
     )
     assert ui_views.pick_from({"selection": {"points": []}}, "trend", instant, filters) is None
+
+
+def test_the_default_dates_reach_the_newest_snapshot() -> None:
+    instant = utcnow()
+    last_order = (instant - timedelta(days=2)).date()
+    default = Filters(last_order - timedelta(days=83), last_order)
+    assert ui_views.history_days(default, instant) == (default.start, instant.date())
+    chosen = Filters(default.start, last_order, dated=True)
+    assert ui_views.history_days(chosen, instant) == (default.start, last_order)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zlib import crc32
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,7 +22,7 @@ from core.settings import get_settings
 from core.timeutil import from_epoch, to_epoch
 from metrics import stock_views as sv
 from metrics.compute import reading
-from metrics.model import make_context
+from metrics.model import MetricRow, make_context
 from metrics.settings_store import effective_settings
 from ui.data import MAX_ENTRIES, TTL_SECONDS, engine_for
 from ui.download import csv_download
@@ -83,6 +84,7 @@ class StockView:
     history: tuple[sv.SnapshotPoint, ...]
     skus: tuple[str, ...]
     books: tuple[str, ...]
+    systems: tuple[str, ...]
     discrepancy_target: float
     unmapped_target: float
 
@@ -95,6 +97,12 @@ class Pick:
     system: str | None
     location: str | None
     words: str
+
+
+def history_days(filters: Filters, as_of: datetime) -> tuple[date, date]:
+    """The day range of the history charts: the chosen dates; the default range (which ends on
+    the last order day) reaches as_of's day, so the newest snapshot shows."""
+    return filters.start, filters.end if filters.dated else max(filters.end, as_of.date())
 
 
 def scope_of(filters: Filters) -> sv.Scope:
@@ -111,13 +119,13 @@ def stock_view(
     with reading(engine_for(url)) as conn:
         settings = effective_settings(conn)
         ctx = make_context(as_of, settings)
-        groups = sv.pair_groups(conn, ctx, scope)
+        pairs = sv.pair_rows(conn, ctx, scope)
         money = sv.overstated_money(conn, as_of, scope)
         rows = sv.current_rows(conn, as_of, settings)
-        history = sv.snapshot_history(conn, filters.start, filters.end)
-        skus = sv.worst_skus(conn, ctx, scope)
+        history = sv.snapshot_history(conn, *history_days(filters, as_of))
         discrepancy_target, unmapped_target = sv.targets(conn)
     unmapped_all = sv.metric_all(rows, sv.UNMAPPED)
+    groups = sv.pair_groups(pairs)
     return StockView(
         tuple(groups),
         tuple(sv.totals_by(groups, "location")),
@@ -127,11 +135,21 @@ def stock_view(
         tuple(sv.unmapped_by_system(rows)),
         0 if unmapped_all is None or unmapped_all.value is None else int(unmapped_all.value),
         tuple(history),
-        tuple(skus),
+        tuple(sv.worst_skus(pairs)),
         sv.book_systems(groups),
+        _systems(groups, history, rows),
         discrepancy_target,
         unmapped_target,
     )
+
+
+def _systems(
+    groups: Sequence[sv.PairGroup], history: Sequence[sv.SnapshotPoint], rows: Sequence[MetricRow]
+) -> tuple[str, ...]:
+    """Every system the page names: compared, in the kept history, or seen in stock rows."""
+    found = {g.system for g in groups} | {str(p.key) for p in history if p.dim == "system"}
+    found |= {u.system for u in sv.unmapped_by_system(rows)}
+    return tuple(sorted(found))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -142,7 +160,24 @@ def pairs_table(
     table = sv.pairs_behind(
         engine_for(url), pick.as_of, pick.system, pick.location, scope_of(filters)
     )
-    return table.rename(columns=PAIR_HEADINGS)
+    table = table.assign(
+        unit_cost=table["unit_cost"].map(_cents),
+        oversell_exposure=table["oversell_exposure"].map(_cents),
+    )
+    return table.rename(columns=pair_headings(currency()))
+
+
+def _cents(value: object) -> float | None:
+    """Money rounded to cents for people (None stays None)."""
+    return None if value is None or pd.isna(value) else round(float(value), 2)  # type: ignore[arg-type]
+
+
+def pair_headings(money: str) -> dict[str, str]:
+    """The pairs' columns in plain words, money columns in the currency."""
+    return PAIR_HEADINGS | {
+        "unit_cost": f"unit cost ({money})",
+        "oversell_exposure": f"oversell exposure ({money})",
+    }
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -164,24 +199,34 @@ def sku_table(
     """One SKU's units per system and the book over the snapshots (line, as_of, units)."""
     with reading(engine_for(url)) as conn:
         ctx = make_context(as_of, effective_settings(conn))
-        return sv.sku_history(conn, ctx, sku, filters.locations, filters.start, filters.end)
+        start, end = history_days(filters, as_of)
+        return sv.sku_history(conn, ctx, sku, filters.locations, start, end)
 
 
 def system_colours(systems: Sequence[str]) -> dict[str, str]:
-    """One series colour per system line, the book first, fixed by name order on this page."""
-    ordered = [sv.BOOK_LINE, *sorted(s for s in set(systems) if s != sv.BOOK_LINE)]
-    return {name: SERIES_COLOURS[i % len(SERIES_COLOURS)] for i, name in enumerate(ordered)}
+    """One series colour per line on this page: the book first, then each system in name order
+    (the same system keeps its colour in every chart of the page)."""
+    others = SERIES_COLOURS[1:]
+    ordered = sorted(s for s in set(systems) if s != sv.BOOK_LINE)
+    return {sv.BOOK_LINE: SERIES_COLOURS[0]} | {
+        name: others[i % len(others)] for i, name in enumerate(ordered)
+    }
+
+
+def colour_of(view: StockView, line: str) -> str:
+    """The colour of a system's (or the book's) line, fixed for the page by view.systems."""
+    found = system_colours(view.systems).get(line)
+    return found or SERIES_COLOURS[1 + crc32(line.encode()) % (len(SERIES_COLOURS) - 1)]
 
 
 def trend_figure(view: StockView) -> go.Figure:
     """Pairs that differ at each kept snapshot: all systems and each system, the target dashed."""
     points = [p for p in view.history if p.metric == sv.DISCREPANCIES]
     systems = sorted({str(p.key) for p in points if p.dim == "system"})
-    colours = system_colours(systems)
     figure = go.Figure()
     for name, dim, key, colour in (
         ("All systems", "all", None, ALL_COLOUR),
-        *((s, "system", s, colours[s]) for s in systems),
+        *((s, "system", s, colour_of(view, s)) for s in systems),
     ):
         line = [p for p in points if p.dim == dim and p.key == key]
         figure.add_trace(
@@ -276,9 +321,9 @@ def unmapped_figure(view: StockView) -> go.Figure:
     return figure
 
 
-def sku_figure(table: pd.DataFrame, sku: str, books: Sequence[str]) -> go.Figure:
+def sku_figure(view: StockView, table: pd.DataFrame, sku: str) -> go.Figure:
     """One SKU's sellable units per system and the book over the snapshots."""
-    colours = system_colours(list(table["line"].unique()))
+    books = view.books
     figure = go.Figure()
     book_name = f"book ({', '.join(books)})" if books else "book"
     for line, group in table.groupby("line", sort=True):
@@ -288,7 +333,7 @@ def sku_figure(table: pd.DataFrame, sku: str, books: Sequence[str]) -> go.Figure
                 x=group["as_of"],
                 y=group["units"],
                 mode="lines+markers",
-                line={"color": colours[str(line)], "shape": "hv",
+                line={"color": colour_of(view, str(line)), "shape": "hv",
                       "width": 3 if line == sv.BOOK_LINE else 2},
                 name=plot_label(name),
                 hovertemplate=f"{plot_label(name)}, snapshot %{{x|%Y-%m-%d %H:%M}} UTC: "
@@ -371,7 +416,10 @@ def render_pairs(table: pd.DataFrame, pick: Pick) -> None:
         "quantities, the difference (system − book), the units overstated and their value at "
         f"unit cost ({currency()})."
     )
-    st.dataframe(table, hide_index=True)
+    money = pair_headings(currency())
+    config = {money[c]: st.column_config.NumberColumn(format="%.2f")
+              for c in ("unit_cost", "oversell_exposure")}  # fmt: skip
+    st.dataframe(table, hide_index=True, column_config=config)
     csv_download(table, label="Pairs CSV", file_name="stock-pairs-behind.csv", key="dl.stock.pairs")
 
 
@@ -419,7 +467,7 @@ def render_sku(url: str, version: DataVersion, token: object, as_of: datetime,
     if table.empty:
         st.info(f"No sellable stock snapshots of {sku} in the chosen dates.")
         return
-    st.plotly_chart(sku_figure(table, str(sku), view.books), config={"displaylogo": False},
+    st.plotly_chart(sku_figure(view, table, str(sku)), config={"displaylogo": False},
                     key="stock.sku_chart")  # fmt: skip
     with st.expander("Table of the snapshots"):
         shown = table.assign(
