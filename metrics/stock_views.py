@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, and_, func, select
 
 from core.schema import Item, MetricSnapshot, StockLevel
 from core.settings import Settings
@@ -98,12 +98,13 @@ class PairGroup:
     overstated: int
 
 
-def _item_conditions(items: object, scope: Scope) -> list[object]:
-    conditions = []
+def _item_conditions(items: FromClause, scope: Scope) -> list[ColumnElement[bool]]:
+    """The scope's ABC class and category conditions on an items table (or alias)."""
+    conditions: list[ColumnElement[bool]] = []
     if scope.abc_classes:
-        conditions.append(items.c.abc_class.in_(list(scope.abc_classes)))  # type: ignore[attr-defined]
+        conditions.append(items.c.abc_class.in_(list(scope.abc_classes)))
     if scope.categories:
-        conditions.append(items.c.category.in_(list(scope.categories)))  # type: ignore[attr-defined]
+        conditions.append(items.c.category.in_(list(scope.categories)))
     return conditions
 
 
@@ -133,7 +134,7 @@ def pair_rows(conn: Connection, ctx: Context, scope: Scope = Scope()) -> list[Pa
             pairs.c.overstated, func.abs(pairs.c.system_qty - pairs.c.book_qty).label("gap"),
         )
         .select_from(pairs.outerjoin(items, items.c.sku == pairs.c.sku))
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(*conditions)
     )  # fmt: skip
     return [
         PairRow(str(r.location), str(r.system), str(r.book_system), str(r.sku), int(r.differs),
@@ -194,7 +195,7 @@ def skus_in_scope(conn: Connection, skus: Iterable[str], scope: Scope) -> set[st
     kept: set[str] = set()
     for start in range(0, len(wanted), 500):  # bounded IN lists
         chunk = wanted[start : start + 500]
-        query = select(items.c.sku).where(items.c.sku.in_(chunk), *_item_conditions(items, scope))  # type: ignore[arg-type]
+        query = select(items.c.sku).where(items.c.sku.in_(chunk), *_item_conditions(items, scope))
         kept.update(str(sku) for sku in conn.execute(query).scalars())
     return kept
 
