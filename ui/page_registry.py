@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", ":material/dashboard:"),
     PageSpec("planning", "Planning", ":material/insights:"),
     PageSpec("accuracy", "Inventory accuracy", ":material/rule:"),
+    PageSpec("orders", "Orders and fulfilment", ":material/local_shipping:"),
     PageSpec("queue", "My queue", ":material/inbox:"),
     PageSpec("exceptions", "All exceptions", ":material/report:"),
     PageSpec("review", "Weekly review", ":material/event_note:"),
