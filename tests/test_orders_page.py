@@ -261,3 +261,37 @@ def test_a_channel_filter_changes_the_values(ordered: str) -> None:
     assert stalled.value == "2"
     notes = [c.value for c in at.caption]
     assert any("Your choice of locations is not applied here." in n for n in notes)
+
+
+def _select(at: AppTest, key: str, *customdata: object) -> None:
+    """Click a point of a chart, the way a selection comes back from the browser."""
+    point = {"x": customdata[0], "customdata": list(customdata)}
+    at.session_state[key] = {"selection": {"points": [point], "point_indices": [0], "box": [],
+                                           "lasso": []}}  # fmt: skip
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _records(at: AppTest) -> tuple[str, list[str]]:
+    """The heading of the records shown and their order (or shipment) column."""
+    (heading,) = [s.value for s in at.subheader if s.value.startswith("Records behind")]
+    (table,) = [d.value for d in at.dataframe if "order" in d.value.columns
+                and "age" not in d.value.columns]  # fmt: skip
+    column = "shipment" if "shipment" in table.columns else "order"
+    return heading, list(table[column])
+
+
+def test_a_click_opens_the_records_behind_it(ordered: str) -> None:
+    _p, last = _weeks()
+    at = _page()
+    _select(at, views.trend_key(SPLIT), last, "2", "3")
+    # Split orders of week L: B1 (SH5, SH6) and B3 (SH8, SH9).
+    assert _records(at) == (f"Records behind Split order rate: every channel, week {last}",
+                            ["B1", "B3"])  # fmt: skip
+    # Then a channel bar: amazon's rerouted shipment rows over both weeks, SH7 (B2) and SH9 (B3);
+    # the chart clicked last decides what is shown.
+    _select(at, views.CHANNEL_KEY, REROUTE, "amazon", "2", "4", "", "")
+    heading, ids = _records(at)
+    assert ids == ["SH7", "SH9"]
+    assert heading.startswith("Records behind Reroute rate: amazon, weeks ")
+    assert not [i for i in at.info if i.value.startswith("Click a point")]
