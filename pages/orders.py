@@ -40,8 +40,9 @@ if view.empty:
 else:
     st.subheader("Rates per week")
     st.caption(
-        "Dashed lines: the KPI targets (the multi-location rate has none). "
-        "Click a point to see the records behind it."
+        "Dashed lines: the KPI targets (the multi-location rate has none). A recent week is "
+        "still filling in: its orders may not all have shipped yet. Click a point to see the "
+        "records behind it."
     )
     columns = st.columns(2)
     for index, name in enumerate(RATE_METRICS):

@@ -156,6 +156,8 @@ def records_table(table: pd.DataFrame) -> pd.DataFrame:
             table[column] = times.dt.strftime("%Y-%m-%d %H:%M").fillna("")
     if {"ordered", "shipped"} <= set(table.columns):
         table["missing"] = table["ordered"].astype(int) - table["shipped"].astype(int)
+    first = [c for c in ("order_id", "channel") if c in table.columns]
+    table = table[first + [c for c in table.columns if c not in first]]
     return table.rename(columns=RECORD_HEADINGS)
 
 
