@@ -8,6 +8,7 @@ import streamlit as st
 from core.timeutil import utcnow
 from metrics.orders_views import RATE_METRICS
 from ui import data, frame
+from ui import orders_charts as charts
 from ui import orders_views as views
 from ui.auth import require
 from ui.download import csv_download
@@ -47,14 +48,14 @@ else:
     columns = st.columns(2)
     for index, name in enumerate(RATE_METRICS):
         with columns[index % 2]:
-            st.markdown(f"**{views.NAMES[name]}**")
+            st.markdown(f"**{charts.NAMES[name]}**")
             if not view.trend[name]:
                 st.caption("No records in the chosen dates and channels.")
                 continue
             states[name] = st.plotly_chart(
-                views.trend_figure(view, name, views.trend_colour(index)),
+                charts.trend_figure(view, name),
                 config={"displaylogo": False},
-                key=views.trend_key(name),
+                key=charts.trend_key(name),
                 on_select="rerun",
                 selection_mode="points",
             )
@@ -69,9 +70,9 @@ else:
         "Click a bar to see the records behind it."
     )
     states["channel"] = st.plotly_chart(
-        views.channel_figure(view),
+        charts.channel_figure(view),
         config={"displaylogo": False},
-        key=views.CHANNEL_KEY,
+        key=charts.CHANNEL_KEY,
         on_select="rerun",
         selection_mode="points",
     )

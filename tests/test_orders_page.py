@@ -17,6 +17,7 @@ from metrics.refresh import refresh
 from tests.governance_support import make_people, session_token
 from tests.test_app_pages import APP
 from tests.test_metrics_common import load
+from ui import orders_charts as charts
 from ui import orders_views as views
 from ui.auth import TOKEN_KEY
 
@@ -284,13 +285,13 @@ def _records(at: AppTest) -> tuple[str, list[str]]:
 def test_a_click_opens_the_records_behind_it(ordered: str) -> None:
     _p, last = _weeks()
     at = _page()
-    _select(at, views.trend_key(SPLIT), last, "2", "3")
+    _select(at, charts.trend_key(SPLIT), last, "2", "3")
     # Split orders of week L: B1 (SH5, SH6) and B3 (SH8, SH9).
     assert _records(at) == (f"Records behind Split order rate: every channel, week {last}",
                             ["B1", "B3"])  # fmt: skip
     # Then a channel bar: amazon's rerouted shipment rows over both weeks, SH7 (B2) and SH9 (B3);
     # the chart clicked last decides what is shown.
-    _select(at, views.CHANNEL_KEY, REROUTE, "amazon", "2", "4", "", "")
+    _select(at, charts.CHANNEL_KEY, REROUTE, "amazon", "2", "4", "", "")
     heading, ids = _records(at)
     assert ids == ["SH7", "SH9"]
     assert heading.startswith("Records behind Reroute rate: amazon, weeks ")
