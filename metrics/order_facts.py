@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Select,
+    and_,
     cast,
     delete,
     func,
@@ -179,12 +181,17 @@ def unfilled_candidates(conn: Connection, now: int) -> Select[Any] | None:
     )
 
 
+def stalled_condition(as_of: datetime, settings: Settings) -> ColumnElement[bool]:
+    """The facts of the orders stalled at as_of: unfilled, placed ≤ as_of − the SLA hours."""
+    cutoff = to_epoch(as_of) - settings.stalled_order_sla_hours * SECONDS_PER_HOUR
+    return and_(FACTS.c.unfilled == 1, epoch(FACTS.c.placed_at) <= number(cutoff))
+
+
 def stalled_rows(conn: Connection, as_of: datetime, settings: Settings) -> list[MetricRow]:
     """stalled_orders at as_of from the unfilled orders (valid while nothing happened since)."""
-    cutoff = to_epoch(as_of) - settings.stalled_order_sla_hours * SECONDS_PER_HOUR
     query = (
         select(FACTS.c.channel, func.count().label("stalled"))
-        .where(FACTS.c.unfilled == 1, epoch(FACTS.c.placed_at) <= number(cutoff))
+        .where(stalled_condition(as_of, settings))
         .group_by(FACTS.c.channel)
     )
     facts = [

@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", ":material/dashboard:"),
     PageSpec("planning", "Planning", ":material/insights:"),
     PageSpec("accuracy", "Inventory accuracy", ":material/rule:"),
+    PageSpec("orders", "Orders and fulfilment", ":material/local_shipping:"),
     PageSpec("returns", "Returns", ":material/assignment_return:"),
     PageSpec("items", "Item master", ":material/inventory_2:"),
     PageSpec("stock", "Stock truth", ":material/warehouse:"),
