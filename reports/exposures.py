@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from core.schema import Item
 from metrics.model import make_context
+from metrics.settings_store import effective_settings
 from metrics.stock import pair_records
 
 
@@ -41,8 +42,9 @@ ExposureSource = Callable[[Connection, datetime], list[Exposure]]
 
 
 def stock_overstated(conn: Connection, as_of: datetime) -> list[Exposure]:
-    """Per compared (system, location, sku): units a system shows beyond the book (oversell risk)."""
-    pairs = pair_records(make_context(as_of)).subquery("pairs")
+    """Per compared (system, location, sku): units a system shows beyond the book (oversell risk),
+    under the settings the metrics use (a stored book system included)."""
+    pairs = pair_records(make_context(as_of, effective_settings(conn))).subquery("pairs")
     items = Item.__table__
     query = (
         select(pairs.c.system, pairs.c.location, pairs.c.sku, pairs.c.overstated, items.c.unit_cost)

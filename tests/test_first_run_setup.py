@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from governance import book_systems, first_run
 from governance.errors import PermissionDenied
 from metrics.aggregates import settings_key
 from metrics.settings_store import effective_settings
+from reports.exposures import stock_overstated
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.connectors_support import table_rows
 from tests.governance_support import (
@@ -129,6 +131,9 @@ def test_the_warehouse_stock_answer_is_the_book_of_the_metrics(
     ]
     with engine.connect() as conn:
         key_before = settings_key(effective_settings(conn))
+        # The founder one-pager's money exposure agrees: shopify shows 2 units beyond the book.
+        [exposure] = stock_overstated(conn, datetime(2026, 1, 21, tzinfo=UTC))
+        assert (exposure.system, exposure.location, exposure.units) == ("shopify", "DC1", 2)
     with write_session(engine) as session:
         first_run.answer_setup(
             session=session, actor=people["admin1"], item_master="erp", warehouse_stock="shopify"
@@ -141,6 +146,9 @@ def test_the_warehouse_stock_answer_is_the_book_of_the_metrics(
     with engine.connect() as conn:
         assert effective_settings(conn).book_system == "shopify"
         assert settings_key(effective_settings(conn)) != key_before  # the aggregates rebuild
+        assert (
+            stock_overstated(conn, datetime(2026, 1, 21, tzinfo=UTC)) == []
+        )  # the stored book shopify: none
     with read_session(engine) as session:  # the Ownership page's book list says the same
         assert book_systems.book_of(session, "DC1").system == "shopify"
 
