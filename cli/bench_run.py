@@ -26,7 +26,7 @@ from core.db import LockHolds, dispose_engines, get_engine, watch_write_locks, w
 from core.migrate import upgrade
 from core.timeutil import utcnow
 from demo.generate import Generated, generate, write_files
-from demo.plan import DemoPlan
+from demo.plan import DemoPlan, last_whole_day
 from demo.writer import write_table
 from governance.detection import detect
 from governance.pipeline import detection_deferred
@@ -54,7 +54,7 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
 
 def run_bench(orders: int, seed: int, postgres_url: str | None) -> dict[str, Any]:
     """Generate once, measure on SQLite (and PostgreSQL when a URL is given)."""
-    plan = DemoPlan(seed=seed, end=datetime.now(UTC).date() - timedelta(days=1), orders=orders)
+    plan = DemoPlan(seed=seed, end=last_whole_day(), orders=orders)
     generated, generate_s = timed(lambda: generate(plan))
     document: dict[str, Any] = {
         "orders": orders,

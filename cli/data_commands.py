@@ -66,7 +66,12 @@ def register(commands: Any) -> None:
     p = commands.add_parser("demo", help="load the demo brand")
     p.add_argument("--orders", type=int, default=None, help="orders to generate")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
+    p.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=None,
+        help="last day of history (YYYY-MM-DD; default yesterday, UTC)",
+    )
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no data")
     p.add_argument("--migration", action="store_true", help="add a WMS migration story")
     p.set_defaults(handler=cmd_demo)

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -17,7 +17,7 @@ from core.db import get_engine, write_session
 from core.timeutil import utcnow
 from demo.generate import Generated, generate_files
 from demo.migration import load_migration_story
-from demo.plan import DEFAULT_ORDERS, HISTORY_WEEKS, DemoPlan
+from demo.plan import DEFAULT_ORDERS, HISTORY_WEEKS, DemoPlan, last_whole_day
 from demo.summary import planted_problems
 from governance.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 from metrics.refresh import backfill
@@ -108,7 +108,7 @@ def run_demo(
     """Run every step of STEPS (and MIGRATION_STEPS) for one plan; the run records what each did."""
     if orders is not None and orders < 1:
         raise ValueError("--orders must be at least 1")
-    plan = DemoPlan(seed=seed, end=end or datetime.now(UTC).date(), orders=orders or DEFAULT_ORDERS)
+    plan = DemoPlan(seed=seed, end=end or last_whole_day(), orders=orders or DEFAULT_ORDERS)
     started = time.perf_counter()
     with TemporaryDirectory(prefix="invgov-demo-") as folder:
         run = DemoRun(plan, engine or get_engine(), Path(folder))

@@ -121,3 +121,9 @@ def iso_week(day: date) -> str:
     """The `YYYY-Www` label of a day."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def last_whole_day() -> date:
+    """Yesterday (UTC): the default end of history, so no demo record lies after the load (a
+    record stamped later today would keep the aggregates from answering until it happened)."""
+    return datetime.now(UTC).date() - timedelta(days=1)

@@ -19,9 +19,11 @@ from sqlalchemy.engine import make_url
 from core.db import get_engine
 from core.schema import CANONICAL_TABLES
 from core.status import entity_counts, recent_imports
+from core.timeutil import from_epoch
 from demo import load_demo
 from demo.generate import generate_files
 from demo.plan import DemoPlan
+from metrics.current import holds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 END = date(2026, 3, 1)
@@ -279,3 +281,13 @@ def test_loading_twice_changes_nothing(db_url: str) -> None:
     assert [(r["inserted"], r["updated"], r["quarantined"]) for r in second] == [(0, 0, 0)] * 11
     assert all(r["unchanged"] == r["read"] for r in second)
     assert "planted problems" in summary
+
+
+def test_a_demo_loaded_today_ends_yesterday_and_the_aggregates_answer_now(db_url: str) -> None:
+    engine = get_engine(db_url)
+    load_demo(orders=300, seed=SEED, migration=True, engine=engine)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with engine.connect() as conn:
+        newest = conn.execute(text("SELECT max(placed_at) FROM orders")).scalar()
+        assert from_epoch(newest) < today  # nothing stamped after the load
+        assert holds(conn, datetime.now(UTC))  # so pages read the aggregates, not raw rows
