@@ -33,6 +33,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("accuracy", "Inventory accuracy", ":material/rule:"),
     PageSpec("returns", "Returns", ":material/assignment_return:"),
     PageSpec("items", "Item master", ":material/inventory_2:"),
+    PageSpec("integrations", "Integrations", ":material/sync_alt:"),
     PageSpec("queue", "My queue", ":material/inbox:"),
     PageSpec("exceptions", "All exceptions", ":material/report:"),
     PageSpec("review", "Weekly review", ":material/event_note:"),
