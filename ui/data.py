@@ -8,7 +8,7 @@ all sessions, so nothing here may depend on who is signed in unless that is an a
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -78,14 +78,22 @@ def quarantine_files(url: str, version: DataVersion) -> list[str]:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def quarantined_rows(
-    url: str, version: DataVersion, file_name: str | None, reason_contains: str | None
+    url: str,
+    version: DataVersion,
+    file_name: str | None,
+    reason_contains: str | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """Quarantined rows matching the filters (at most QUARANTINE_LIMIT) and how many match in all."""
+    """Quarantined rows matching the filters (at most QUARANTINE_LIMIT, quarantined in [since,
+    until) when given) and how many match in all."""
     rows, total = queries.quarantined_rows(
         engine_for(url),
         file_name=file_name,
         reason_contains=reason_contains,
         limit=QUARANTINE_LIMIT,
+        since=since,
+        until=until,
     )
     return fmt.quarantine_table(rows), total
 

@@ -34,6 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("orders", "Orders and fulfilment", ":material/local_shipping:"),
     PageSpec("returns", "Returns", ":material/assignment_return:"),
     PageSpec("items", "Item master", ":material/inventory_2:"),
+    PageSpec("integrations", "Integrations", ":material/sync_alt:"),
     PageSpec("stock", "Stock truth", ":material/warehouse:"),
     PageSpec("queue", "My queue", ":material/inbox:"),
     PageSpec("exceptions", "All exceptions", ":material/report:"),

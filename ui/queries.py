@@ -90,10 +90,21 @@ def quarantine_files(engine: Engine) -> list[str]:
 
 
 def quarantined_rows(
-    engine: Engine, *, file_name: str | None, reason_contains: str | None, limit: int
+    engine: Engine,
+    *,
+    file_name: str | None,
+    reason_contains: str | None,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Quarantined rows of a file and/or whose reason contains a text (any case); rows and total."""
+    """Quarantined rows of a file and/or whose reason contains a text (any case), quarantined in
+    [since, until) when given; rows and total."""
     conditions = []
+    if since is not None:
+        conditions.append(QUARANTINE.c.created_at >= since)
+    if until is not None:
+        conditions.append(QUARANTINE.c.created_at < until)
     if file_name:
         conditions.append(QUARANTINE.c.file_name == file_name)
     if reason_contains:
