@@ -54,7 +54,7 @@ BANDS: dict[str, Callable[..., Any]] = {
 STATUS_WORD: dict[str, str] = labels.RAG_WORDS  # on target, near target, off target, no data
 NOT_SPLIT_NAMES: dict[str, str] = {**DIMENSION_NAMES, DATES: "date"}
 # Where each KPI leads: (its analytic page's key, the exception type on the All exceptions page
-# or None). A page key not (yet) in ui.page_registry gives no page link.
+# or None); tests/test_tile_links.py keeps it in step with the KPIs, pages and rules.
 TILE_LINKS: dict[str, tuple[str, str | None]] = {
     "inventory_record_accuracy": ("accuracy", "accuracy_below_target"),
     "unit_accuracy": ("accuracy", "accuracy_below_target"),
