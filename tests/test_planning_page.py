@@ -43,6 +43,7 @@ from metrics.settings_store import effective_settings
 from tests.governance_support import make_people, session_token
 from tests.test_metrics_common import load
 from ui.auth import TOKEN_KEY
+from ui.planning_views import TAB_KEY, TABS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ANCHOR = utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)
@@ -140,6 +141,14 @@ def planning_page(user: str) -> AppTest:
     return at
 
 
+def on_tab(at: AppTest, label: str) -> AppTest:
+    """Choose a tab of the page (only the chosen tab is computed) and run it."""
+    at.session_state[TAB_KEY] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def frames(at: AppTest) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe]
 
@@ -172,7 +181,9 @@ def test_the_planning_page_shows_the_hand_worked_numbers(
         (4, 4, 0),
     ]
 
-    by_location = frame_with(at, "dead units")
+    # Only the chosen tab is computed: the safety stock table waits for its tab.
+    assert not [f for f in frames(at) if "safety stock (units)" in f.columns]
+    by_location = frame_with(on_tab(at, "Dead and stranded stock"), "dead units")
     # All: dead 10 + 3 + 2 = 15 units worth 25.00 (only SKU-A has a cost); stranded 4 worth 40.
     # DC1: the dead ones; S1: the stranded SKU-R.
     assert by_location.to_dict("records") == [
@@ -192,7 +203,7 @@ def test_the_planning_page_shows_the_hand_worked_numbers(
     ]
     assert skus["last shipped (UTC)"].tolist() == ["never"] * 4
 
-    safety = frame_with(at, "safety stock (units)")
+    safety = frame_with(on_tab(at, "Safety stock"), "safety stock (units)")
     # Largest shortfall first: amazon is short (5.09 > 5 available), shopify is not (2.46).
     assert safety[["channel", "SKU", "short", "available (units)"]].values.tolist() == [
         ["amazon", "SKU-B", "yes", AVAILABLE_B],
@@ -214,14 +225,14 @@ def test_the_planning_page_shows_the_hand_worked_numbers(
     ]  # fmt: skip
     assert safety["z"].tolist() == [round(Z98, 2), round(Z95, 2)]  # 2.05, 1.64
 
-    bundles = frame_with(at, "bundle SKU")
+    bundles = frame_with(on_tab(at, "Bundles"), "bundle SKU")
     # shopify offers 3 KIT at DC1; C1 builds 3 // 1 = 3, C2 builds 2 // 2 = 1: oversold by 2.
     assert bundles[["system", "location", "bundle SKU", "sold by the system (units)",
                     "can be built (units)", "oversold (units)", "limited by"]].values.tolist() == [
         ["shopify", "DC1", "KIT", 3, 1, 2, "C2"],
     ]  # fmt: skip
 
-    funnel = frame_with(at, "returns waiting")
+    funnel = frame_with(on_tab(at, "Returns handoff"), "returns waiting")
     # order link: R2 (2 units, 2 days); inspection: R1 and R4 (4 units, ages 5 and 3 days + the
     # hour since ANCHOR: median 4.04); disposition: R3 (1 unit, 4 days); refund, back in stock: 0.
     assert funnel[["step", "returns waiting", "units", "owning team"]].values.tolist() == [
@@ -246,7 +257,7 @@ def test_every_planning_table_downloads_as_csv_and_xlsx(
     planning_db: Engine, people: dict[str, Actor]
 ) -> None:
     at = planning_page("viewer1")
-    labels = [b.label for b in at.get("download_button")]
+    labels = [b.label for tab in TABS for b in on_tab(at, tab).get("download_button")]
     # demand, by location, SKUs, safety stock, bundles, handoff: each CSV and XLSX
     assert labels.count("XLSX") == 6
     assert {"Demand CSV", "By location CSV", "SKUs CSV", "Safety stock CSV", "Bundles CSV",
@@ -285,8 +296,7 @@ def test_a_higher_service_level_makes_a_pair_short_with_an_audit_trail(
     assert pairs["shopify"].safety_stock == pytest.approx(expected)
     assert pairs["shopify"].short and pairs["shopify"].shortfall == pytest.approx(expected - 5)
 
-    at = planning_page("viewer1")
-    safety = frame_with(at, "safety stock (units)")
+    safety = frame_with(on_tab(planning_page("viewer1"), "Safety stock"), "safety stock (units)")
     assert safety["short"].tolist() == ["yes", "yes"]
 
 

@@ -29,6 +29,8 @@ SERIES = (
     ("fulfillable_units", "Fulfillable demand"),
     ("recovered_units", "Recovered from returns"),
 )
+TAB_KEY = "planning.tab"  # the chosen tab, bound to the URL
+TABS = ("Demand", "Dead and stranded stock", "Safety stock", "Bundles", "Returns handoff")
 DEMAND_COLUMNS = {
     "week": "ISO week",
     "channel": "channel",

@@ -36,6 +36,8 @@ def test_a_viewer_downloads_the_safety_stock_table(
     main = page.locator("[data-testid='stMain']")  # type: ignore[attr-defined]
     assert main.locator("h1").all_inner_texts() == ["Planning"]
     main.get_by_role("tab", name="Safety stock").click()
+    wait_idle(page)  # only the chosen tab is computed, on the rerun the click starts
+    page.wait_for_url("**planning.tab=Safety*")  # type: ignore[attr-defined]
     with page.expect_download() as download:  # type: ignore[attr-defined]
         main.get_by_role("button", name="Safety stock CSV").click()
     body = Path(download.value.path()).read_text(encoding="utf-8-sig")
