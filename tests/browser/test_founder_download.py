@@ -40,7 +40,8 @@ def test_a_viewer_downloads_the_founder_one_pager(brand_server: AppServer, page:
     page.get_by_role("option", name=chosen).wait_for()  # type: ignore[attr-defined]
     box.press("Enter")
     wait_idle(page)
-    with page.expect_download() as download:  # type: ignore[attr-defined]
+    # The page is rendered when pressed (WeasyPrint); a loaded CI machine can take longer than 30 s.
+    with page.expect_download(timeout=120_000) as download:  # type: ignore[attr-defined]
         main.get_by_role("button", name="Download the founder one-pager (PDF)").click()
     assert download.value.suggested_filename == f"invgov-founder-{chosen}.pdf"
     pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
