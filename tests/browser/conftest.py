@@ -135,6 +135,12 @@ def wait_idle(page: object) -> None:
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
+def wait_heading(page: object, title: str) -> None:
+    """Wait until the page's title (h1) reads title: a rerun may still be under way after wait_idle."""
+    page.locator("h1", has_text=title).first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    wait_idle(page)
+
+
 def fill_sign_in(page: object, name: str, password: str = PASSWORD) -> None:
     """Fill and send the served sign-in form (the page must show it)."""
     page.locator("h1", has_text="Sign in to invgov").wait_for()  # type: ignore[attr-defined]

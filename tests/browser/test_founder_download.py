@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.conftest import AppServer, sign_in, start_server, stop_server, wait_idle
+from tests.browser.conftest import (
+    AppServer,
+    sign_in,
+    start_server,
+    stop_server,
+    wait_heading,
+    wait_idle,
+)
 from tests.test_planning_page import load_planning_data
 from ui.founder_download import ended_weeks
 
@@ -31,6 +38,7 @@ def test_a_viewer_downloads_the_founder_one_pager(brand_server: AppServer, page:
     sign_in(page, brand_server.url, "vic")
     wait_idle(page)
     main = page.locator("[data-testid='stMain']")  # type: ignore[attr-defined]
+    wait_heading(page, "Overview")
     assert main.locator("h1").all_inner_texts() == ["Overview"]
     chosen = ended_weeks()[1]  # the week before the latest ended one
     box = main.get_by_role("combobox", name="Founder one-pager of week")

@@ -29,6 +29,7 @@ from tests.browser.conftest import (
     sign_in,
     start_server,
     stop_server,
+    wait_heading,
     wait_idle,
 )
 from tests.governance_support import exceptions, gtin
@@ -118,6 +119,7 @@ def test_an_owner_signs_in_by_a_link_resolves_stays_signed_in_then_signs_out(
     fill_sign_in(page, "olga")
     page.get_by_text("Signed in as olga").wait_for()
     wait_idle(page)
+    wait_heading(page, "All exceptions")
     assert page.locator("h1").all_inner_texts() == ["All exceptions"]  # the page asked for
     assert page.get_by_text("Page not found").count() == 0
 
@@ -147,6 +149,7 @@ def test_an_owner_signs_in_by_a_link_resolves_stays_signed_in_then_signs_out(
     page.reload()  # a refresh: still signed in, on the same page
     page.get_by_text("Signed in as olga").wait_for()
     wait_idle(page)
+    wait_heading(page, "My queue")
     assert page.locator("h1").all_inner_texts() == ["My queue"]
 
     old = [c for c in page.context.cookies() if c["name"].startswith("invgov_session_")]

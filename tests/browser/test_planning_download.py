@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import AppServer, sign_in, start_server, stop_server, wait_idle
+from tests.browser.conftest import (
+    AppServer,
+    sign_in,
+    start_server,
+    stop_server,
+    wait_heading,
+    wait_idle,
+)
 from tests.test_planning_page import load_planning_data
 
 pytestmark = pytest.mark.browser
@@ -34,6 +41,7 @@ def test_a_viewer_downloads_the_safety_stock_table(
     nav.get_by_role("link", name="Planning").click()
     wait_idle(page)
     main = page.locator("[data-testid='stMain']")  # type: ignore[attr-defined]
+    wait_heading(page, "Planning")
     assert main.locator("h1").all_inner_texts() == ["Planning"]
     main.get_by_role("tab", name="Safety stock").click()
     wait_idle(page)  # only the chosen tab is computed, on the rerun the click starts

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.db import get_engine
 from core.schema import ExceptionRecord, ImportRun, OrderLine
 from governance.vocabulary import ACTIVE
-from tests.browser.conftest import AppServer, sign_in, wait_idle
+from tests.browser.conftest import AppServer, sign_in, wait_heading, wait_idle
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -26,6 +26,7 @@ def open_sources(page: object, base: str, user: str) -> object:
 
 def test_a_steward_uploads_previews_and_imports(app_server: AppServer, page: object) -> None:
     main = open_sources(page, app_server.url, "sam")
+    wait_heading(page, "Sources")
     assert main.locator("h1").all_inner_texts() == ["Sources"]
     with page.expect_file_chooser() as chooser:  # type: ignore[attr-defined]
         main.get_by_test_id("stFileUploaderDropzone").click()
@@ -90,6 +91,7 @@ def _active_exceptions(conn: object) -> int:
 
 def test_a_viewer_gets_no_upload(app_server: AppServer, page: object) -> None:
     main = open_sources(page, app_server.url, "vic")
+    wait_heading(page, "Sources")
     assert main.locator("h1").all_inner_texts() == ["Sources"]
     assert main.get_by_test_id("stFileUploaderDropzone").count() == 0
     assert main.get_by_text("Stewards and admins import files here").count() == 1
