@@ -20,6 +20,7 @@ from demo.migration import load_migration_story
 from demo.plan import DEFAULT_ORDERS, HISTORY_WEEKS, DemoPlan, last_whole_day
 from demo.summary import planted_problems
 from governance.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from governance.kept_readings import keep_migration_readings
 from metrics.refresh import backfill
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,14 @@ STEPS: list[Step] = [
 MIGRATION_STEPS: list[Step] = [migration_story]  # after STEPS with `demo --migration`
 
 
+def keep_slow_readings(run: DemoRun) -> None:
+    """Keep what the Migration page reads slowly, for the data as loaded (metrics.migration_kept)."""
+    keep_migration_readings(run.engine)
+
+
+LAST_STEPS: list[Step] = [keep_slow_readings]  # after every other step
+
+
 def run_demo(
     *,
     orders: int | None = None,
@@ -112,7 +121,7 @@ def run_demo(
     started = time.perf_counter()
     with TemporaryDirectory(prefix="invgov-demo-") as folder:
         run = DemoRun(plan, engine or get_engine(), Path(folder))
-        for step in STEPS + (MIGRATION_STEPS if migration else []):
+        for step in STEPS + (MIGRATION_STEPS if migration else []) + LAST_STEPS:
             log.info("demo step %s", step.__name__)
             step(run)
     run.seconds = time.perf_counter() - started

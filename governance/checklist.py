@@ -21,7 +21,8 @@ from governance.freeze import FreezeState, freeze_state
 from governance.migration import MigrationStatus, MigrationView
 from governance.ownership import field_owners
 from governance.readiness import Readiness, percent
-from metrics.migration_facts import channel_pairs, edge_cases
+from metrics.migration_facts import channel_pairs
+from metrics.migration_kept import edge_cases_at
 from metrics.model import make_context
 from metrics.stock import system_sku_records
 
@@ -179,7 +180,7 @@ def _returns_step(session: Session, as_of: datetime) -> Step:
 
 
 def _edge_case_step(session: Session, as_of: datetime) -> Step:
-    cases = edge_cases(session.connection(), as_of)
+    cases = edge_cases_at(session.connection(), as_of)
     facts = (
         ("split orders", f"{cases.split_orders} of {cases.shipped_orders} shipped orders"),
         ("partial shipments", f"{cases.partial_lines} of {cases.shipped_lines} shipped lines"),

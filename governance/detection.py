@@ -28,6 +28,7 @@ from governance.batches import candidate_fingerprints, plan_batches
 from governance.evidence import Evidence, load_evidence
 from governance.folding import fold
 from governance.impact import ExceptionImpact, impact_from
+from governance.kept_readings import keep_migration_readings
 from governance.ownership import field_owners
 from governance.permissions import Action, Actor, authorize
 from governance.reconcile import Reconciled, holders, reconcile, reconcile_batch
@@ -186,6 +187,8 @@ def detect(
             reason = trigger or f"run by {by}"
         report = _report(session, findings, outcome, moment, by, reason, started)
     log.info(report.summary())
+    if as_of is None:  # read at now: what the Migration page reads slowly is kept for it
+        keep_migration_readings(engine, moment)
     return report
 
 

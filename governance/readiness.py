@@ -18,8 +18,9 @@ from sqlalchemy import Connection, select
 
 from core.schema import MigrationExplanation
 from core.timeutil import iso_z
+from metrics.migration_kept import comparison as kept_comparison
 from metrics.parallel_model import Comparison, Pair, Scope, Tally
-from metrics.parallel_run import compare, pairs_of_day
+from metrics.parallel_run import pairs_of_day
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def assess(
     conn: Connection, *, migration_id: int, scope: Scope, rules: Rules, as_of: datetime
 ) -> Readiness:
     """Compare every day up to as_of and judge the latest complete one."""
-    comparison = compare(conn, scope, as_of)
+    comparison = kept_comparison(conn, scope, as_of)  # kept after detection, else computed
     days = verdicts(comparison, rules)
     complete = [d for d in days if d.complete]
     judged = complete[-1] if complete else None

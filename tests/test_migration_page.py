@@ -15,6 +15,7 @@ from governance.permissions import Actor
 from tests.governance_support import audit_after, last_audit_id, make_people, session_token
 from tests.migration_support import D1, two_wms
 from ui.auth import TOKEN_KEY
+from ui.migration_views import TAB_KEY
 
 __all__ = ["two_wms"]  # the fixture
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,14 @@ def page(user: str, name: str = "migration") -> AppTest:
     return at
 
 
+def on_tab(at: AppTest, label: str) -> AppTest:
+    """Choose a tab of the page (only the chosen tab is computed) and run it."""
+    at.session_state[TAB_KEY] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def button(at: AppTest, label: str) -> object:
     """The one button with this label."""
     found = [b for b in at.button if b.label == label]
@@ -79,7 +88,15 @@ def test_every_role_reads_the_page_on_an_empty_database(people: dict[str, Actor]
         assert [t.label for t in at.tabs] == TABS
         assert "No migration is open." in [i.value for i in at.info]
         steward = user in ("steward1", "admin1")
-        assert actions(at) == ({"Open the migration", "Turn the freeze on"} if steward else set())
+        assert actions(at) == ({"Open the migration"} if steward else set())
+        assert not [m for m in at.markdown if m.value.startswith("**1. ")]  # the checklist waits
+        assert actions(on_tab(at, "Item-master freeze")) == (
+            {"Turn the freeze on"} if steward else set()
+        )
+        assert "No migration is open." not in [i.value for i in at.info]
+        assert [m.value for m in on_tab(at, "Checklist").markdown][:1] == [
+            "**1. Freeze uncontrolled item master changes**"
+        ]
 
 
 def test_the_running_migration_shows_its_verdict_rows_pairs_and_checklist(running: int) -> None:
@@ -106,7 +123,7 @@ def test_the_running_migration_shows_its_verdict_rows_pairs_and_checklist(runnin
     assert [b.label for b in at.download_button][:2] == ["Download the daily rows (CSV)", "XLSX"]
     assert actions(at) == set()  # a viewer reads, and is told who acts
     assert "Stewards and admins decide the cutover." in [c.value for c in at.caption]
-    steps = [m.value for m in at.markdown if m.value.startswith("**")]
+    steps = [m.value for m in on_tab(at, "Checklist").markdown if m.value.startswith("**")]
     assert steps == [
         "**1. Freeze uncontrolled item master changes**",
         "**2. Define system ownership by field**",
@@ -186,7 +203,7 @@ def test_a_cutover_drawn_before_someone_abandoned_conflicts(
 def test_the_freeze_set_on_the_page_shows_on_the_overview_as_text(
     engine: Engine, people: dict[str, Actor]
 ) -> None:
-    at = page("steward1")
+    at = on_tab(page("steward1"), "Item-master freeze")
     labelled(at.text_input, "Reason").input(f"WMS move {PAYLOAD}")
     button(at, "Turn the freeze on").click().run()
     assert [s.value for s in at.success][:1] == ["Item-master freeze on."]

@@ -14,11 +14,12 @@ import streamlit as st
 from core.timeutil import utcnow
 from governance import cutover, freeze, migration
 from governance.freeze import FreezeState
+from governance.kept_readings import keep_migration_readings
 from governance.migration_report import MigrationReport
 from governance.permissions import Actor
 from metrics.parallel_model import Pair
+from ui import data, gov_actions
 from ui import format as fmt
-from ui import gov_actions
 from ui.download import csv_download
 from ui.migration_reads import PageState
 from ui.migration_views import STATUS_WORDS, books_frame, may_run, pairs_frame
@@ -95,13 +96,15 @@ def open_section(actor: Actor, state: PageState, slot: str) -> None:
 
 def _open(slot: str, actor: Actor, base: str) -> None:
     get = st.session_state.get
-    gov_actions.act(
+    opened = gov_actions.act(
         slot, migration.open_migration, lambda m: f"Migration {m.id} open: {m.old} → {m.new}.",
         "migration", actor=actor, old=get(f"{base}.old") or "", new=get(f"{base}.new") or "",
         start=get(f"{base}.start") or utcnow().date(), locations=get(f"{base}.locations") or [],
         target=Decimal(str(get(f"{base}.target"))).quantize(Decimal("0.00001")),
         required_days=int(get(f"{base}.days")), units_threshold=int(get(f"{base}.units")),
     )  # fmt: skip
+    if opened.kind is gov_actions.Kind.DONE:  # its comparison is read once now, then kept
+        keep_migration_readings(data.engine_for(data.database_url()))
 
 
 def pairs_section(

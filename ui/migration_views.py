@@ -26,6 +26,8 @@ from ui.download import csv_download
 from ui.migration_reads import PageState
 
 STATUS_WORDS = {"open": "open", "cutover": "cut over", "abandoned": "abandoned"}
+TAB_KEY = "migration.tab"  # the chosen tab, bound to the URL
+TABS = ("Parallel run", "Checklist", "Item-master freeze", "All migrations")
 
 
 def freeze_banner() -> None:

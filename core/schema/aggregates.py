@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, Index
+from sqlalchemy import BigInteger, Float, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.schema.base import Base, Word
@@ -143,3 +143,13 @@ TIMESTAMP_INDEXES = (
     Index("ix_returns_refunded_at", Return.__table__.c.refunded_at),
     Index("ix_items_approved_at", Item.__table__.c.approved_at),
 )
+
+
+class KeptReading(Base):
+    """A slow reading (the Migration page's) kept with the instant and data state it was read at."""
+
+    __tablename__ = "kept_readings"
+    name: Mapped[str] = mapped_column(Text, primary_key=True)  # what was read, e.g. its scope
+    fingerprint: Mapped[str] = mapped_column(Text)  # metrics.kept.fingerprint when it was read
+    computed_at: Mapped[datetime]  # the instant it answers
+    payload: Mapped[dict[str, Any]]
