@@ -17,11 +17,13 @@ log = logging.getLogger(__name__)
 
 
 def keep_migration_readings(engine: Engine, now: datetime | None = None) -> bool:
-    """Read and keep the edge cases and every open migration's comparison at now; never raises
-    (the page computes what is not kept). Whether they were kept."""
+    """While a migration is open, read and keep the edge cases and every open migration's
+    comparison at now; never raises (the page computes what is not kept). Whether they were kept."""
     try:
         with read_session(engine) as session:
             scopes = [m.scope for m in list_migrations(session) if m.status == MigrationStatus.OPEN]
+        if not scopes:  # read only while a migration runs: ~1.3 s per detection at 200k orders
+            return False
         return keep_readings(engine, scopes, now or utcnow())
     except DatabaseBusy as busy:
         log.warning("the Migration page's readings were not kept (busy): %s", busy)
