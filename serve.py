@@ -4,10 +4,19 @@ The app is app.py; beside it run the sign-in routes and the gate of ui.signin_we
 person signed in across refreshes and links with an HttpOnly session cookie (see the README).
 """
 
+import logging
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import signin_web
+# The sign-in routes import the app's modules before Streamlit's runtime starts, so each cached
+# function says "No runtime found, using MemoryCacheStorageManager" (what the runtime uses too).
+# Seven such lines on every `make run` only alarm people; this one message is dropped.
+logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+    lambda record: "No runtime found" not in record.getMessage()
+)
+
+from ui import signin_web  # noqa: E402  (after the filter above)
 
 # Streamlit runs a file of `pages/` directly (without app.py) on a cold deep link while it has not
 # yet seen st.navigation (STREAMLIT_NOTES 1.2). Decide it now, as st.navigation itself does: every

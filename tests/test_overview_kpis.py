@@ -14,16 +14,16 @@ from demo import load_demo
 from metrics.aggregates import day_of_week, load_state, stored_weekly_rows
 from metrics.compute import reading
 from metrics.kpi_board import kpi_tiles
-from metrics.kpi_filtered import trend_weeks
+from metrics.kpi_filtered import FilteredTile, trend_weeks
 from metrics.kpi_slices import KpiFilter, records_rows, split_of
-from metrics.kpis import KPIS, Unit
+from metrics.kpis import KPI_BY_METRIC, KPIS, Rag, Target, Unit
 from metrics.registry import BY_ID
 from tests.governance_support import session_token
 from tests.test_app_pages import APP
 from tests.test_overview_filters import status_bands
 from ui.auth import TOKEN_KEY
 from ui.filters import FilterKey
-from ui.kpi_views import STATUS_ORDER, change_text, value_text
+from ui.kpi_views import STATUS_ORDER, TileFace, change_text, tile_face, value_text
 
 ADMIN = "demo.admin"  # a demo account
 FAMILIES = [
@@ -64,15 +64,19 @@ def test_a_tile_per_kpi_with_target_status_change_and_owner(demo_db: str) -> Non
     now = utcnow()
     with reading(get_engine(demo_db)) as conn:
         # The unfiltered board's own path (metrics.kpi_board) is the independent reading.
-        expected = {t.kpi.label: t for t in kpi_tiles(conn, now)}
+        expected = {tile_face(t).label: t for t in kpi_tiles(conn, now)}
     shown = {m.label: m for m in at.metric if m.label in expected}
-    assert set(shown) == {kpi.label for kpi in KPIS}
+    money = {k.label + " (USD)" for k in KPIS if k.unit is Unit.MONEY}  # the currency setting
+    assert set(shown) == {k.label for k in KPIS if k.unit is not Unit.MONEY} | money
     ranks = [STATUS_ORDER[status] for status, _ in status_bands(at)]
     assert len(ranks) == len(KPIS)
     assert ranks == sorted(ranks)  # red, then amber, then green, then no data
     for label, metric in shown.items():
         tile = expected[label]
         if tile.value is None:  # no data in the latest week: an earlier week with data shows
+            continue
+        if tile.kpi.unit is Unit.MONEY:  # whole units, the currency in the label
+            assert metric.value == f"{round(tile.value):,}"
             continue
         assert metric.value == value_text(tile.value, tile.kpi.unit)
         assert metric.delta == (change_text(tile.change, tile.kpi.unit) or "")
@@ -123,6 +127,25 @@ def test_display_texts() -> None:
     assert change_text(-0.0004, Unit.SHARE) == "no change"  # -0.04 pp shows as -0.0: no change
     assert value_text(30815.5, Unit.MONEY) == "USD 30,815.50"  # the default currency setting
     assert change_text(-1250.5, Unit.MONEY) == "-USD 1,250.50"
+
+
+def test_money_tiles_show_whole_units_with_the_currency_in_the_label() -> None:
+    # A five-figure amount with cents ("USD 69,677.40") was cut to "USD 69,67…" in a tile at
+    # 1440 px; the tile now reads "Dead stock value (USD)" over "69,677".
+    kpi = KPI_BY_METRIC["dead_stock_units"]
+    target = Target(kpi.metric, "<=", 0.0)
+    tile = FilteredTile(kpi, target, "2026-W49", 69677.4, 70578.3, Rag.RED)
+    assert tile_face(tile) == TileFace("Dead stock value (USD)", "69,677", "-901")  # −900.90
+    same = FilteredTile(kpi, target, "2026-W49", 10.4, 10.1, Rag.RED)
+    assert tile_face(same).delta == "no change"  # +0.30 rounds to no whole unit
+    assert tile_face(FilteredTile(kpi, target, "2026-W49", None, None, Rag.NO_DATA)) == TileFace(
+        "Dead stock value (USD)", "–", None
+    )
+    share = KPI_BY_METRIC["fill_rate"]
+    face = tile_face(
+        FilteredTile(share, Target(share.metric, ">=", 0.97), "W", 0.845, 0.979, Rag.RED)
+    )
+    assert face == TileFace("Fill rate", "84.5 %", "-13.4 pp")
 
 
 @pytest.mark.parametrize("metric_id", ["return_lag_p90_hours", "inventory_record_accuracy"])

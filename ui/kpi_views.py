@@ -185,21 +185,46 @@ def status_band(status: Rag) -> None:
         band(word, icon=STATUS_ICON[status])
 
 
+@dataclass(frozen=True)
+class TileFace:
+    """What a tile's metric shows: its label, value and change (None: no change known)."""
+
+    label: str
+    value: str
+    delta: str | None
+
+
+def tile_face(tile: FilteredTile) -> TileFace:
+    """The label, value and change of a tile. Money is shown in whole units with the currency in
+    the label ("Dead stock value (USD)", "69,677"), so a five- or six-figure value fits a quarter
+    of a 1440-pixel-wide page; the exact value is in the tile's help."""
+    unit, label = tile.kpi.unit, tile.kpi.label
+    if unit is not Unit.MONEY:
+        return TileFace(label, value_text(tile.value, unit), change_text(tile.change, unit))
+    value = labels.DASH if tile.value is None else f"{tile.value:,.0f}"
+    delta = None if tile.change is None else f"{tile.change:+,.0f}"
+    if delta is not None and not any(digit in delta for digit in "123456789"):
+        delta = labels.NO_CHANGE
+    return TileFace(f"{label} ({get_settings().currency})", value, delta)
+
+
 def _tile(column: Any, tile: FilteredTile, links: list[TileLink]) -> None:
     status, unit, target = tile.status, tile.kpi.unit, tile.target
     aim = target_text(tile)
     margin = labels.margin_text(tile.kpi.metric, target.amber_margin)
-    delta = change_text(tile.change, unit)
-    flat = delta == labels.NO_CHANGE  # neither better nor worse: grey, without an arrow
+    face = tile_face(tile)
+    flat = face.delta == labels.NO_CHANGE  # neither better nor worse: grey, without an arrow
+    exact = f"{value_text(tile.value, unit)}. " if unit is Unit.MONEY else ""
     with column.container(border=True):
         status_band(status)
         st.metric(
-            tile.kpi.label,
-            value_text(tile.value, unit),
-            delta=delta,
+            face.label,
+            face.value,
+            delta=face.delta,
             delta_color="off" if flat else "normal" if target.comparator == ">=" else "inverse",
             delta_arrow="off" if flat else "auto",
-            help=f"Target {aim}, amber within {margin}; change from the week (or snapshot) before.",
+            help=f"{exact}Target {aim}, amber within {margin}; change from the week (or snapshot) "
+            "before.",
         )
         scope = scope_text(tile)
         st.caption(f"{period_text(tile)}{' · ' + _sentence(scope) if scope else ''}")
