@@ -10,7 +10,7 @@ value is the metric's measure finished over the summed parts of the chosen keys 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,9 +24,10 @@ from metrics.compute import compute_rows
 from metrics.current import holding_state
 from metrics.drilldown import records_behind
 from metrics.kpis import load_targets
-from metrics.model import MetricRow, Part
+from metrics.model import MetricRow
 from metrics.registry import metric
 from metrics.settings_store import effective_settings
+from metrics.summed import summed_row
 from reports.founder_data import DriftingLocation, drifting_locations
 
 IRA = "inventory_record_accuracy"
@@ -73,19 +74,6 @@ def weeks_between(start: date, end: date) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _sum(rows: Iterable[MetricRow]) -> MetricRow | None:
-    """One row finished from the summed parts of rows of one metric and week (None: no rows)."""
-    rows = list(rows)
-    if not rows:
-        return None
-    parts: dict[str, Part] = defaultdict(int)
-    for row in rows:
-        for name, value in row.parts.items():
-            parts[name] += value
-    value, n, num = metric(rows[0].metric).measure.finish(parts)
-    return MetricRow(rows[0].metric, rows[0].week, "all", None, value, n, num, dict(parts))
-
-
 @dataclass(frozen=True)
 class AccuracyWeek:
     """One ISO week: IRA (accurate counts / counts) and unit accuracy over the chosen locations."""
@@ -113,7 +101,10 @@ def trend(
             picked[(row.metric, row.week)].append(row)
     found = []
     for week in weeks:
-        ira, unit = _sum(picked.get((IRA, week), ())), _sum(picked.get((UNIT, week), ()))
+        ira, unit = (
+            summed_row(picked.get((IRA, week), ())),
+            summed_row(picked.get((UNIT, week), ())),
+        )
         if ira is None or not ira.n:
             continue
         found.append(
@@ -176,7 +167,7 @@ def by_abc_class(
             picked[row.key].append(row)
     found = []
     for key, group in picked.items():
-        total = _sum(group)
+        total = summed_row(group)
         if total is not None and total.n:
             value = None if total.value is None else float(total.value)
             found.append(ClassAccuracy(key, total.n, int(total.num or 0), value))

@@ -28,10 +28,11 @@ from metrics.compute import compute_rows
 from metrics.current import holding_state
 from metrics.integrations import event_records
 from metrics.kpis import load_targets
-from metrics.model import MetricRow, Part, make_context
+from metrics.model import MetricRow, make_context
 from metrics.registry import metric
 from metrics.settings_store import effective_settings
 from metrics.sql import epoch, monday_day, number
+from metrics.summed import summed_row
 
 RATE = "integration_failure_rate"
 FAILURES = "integration_failures"
@@ -61,12 +62,8 @@ def failure_target(conn: Connection) -> float:
 
 def _sum(rows: Iterable[MetricRow]) -> tuple[int, int]:
     """(failed, events) summed over failure-rate rows."""
-    parts: dict[str, Part] = defaultdict(int)
-    for row in rows:
-        for name, value in row.parts.items():
-            parts[name] += value
-    _value, n, num = metric(RATE).measure.finish(parts)
-    return int(num or 0), int(n)
+    total = summed_row(rows)
+    return (0, 0) if total is None else (int(total.num or 0), int(total.n))
 
 
 @dataclass(frozen=True)

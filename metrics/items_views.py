@@ -28,13 +28,14 @@ from metrics.aggregates import stored_weekly_rows
 from metrics.compute import compute_rows
 from metrics.current import holding_state
 from metrics.kpis import load_targets
-from metrics.model import MetricRow, Part, make_context
+from metrics.model import MetricRow, make_context
 from metrics.registry import metric
 from metrics.settings_store import effective_settings
 from metrics.sku_checks import Check, missing_attributes
 from metrics.sku_quality import item_records
 from metrics.sql import flag, happened, integer_sum
 from metrics.stock import resolve
+from metrics.summed import summed_row
 
 QUALITY = "sku_quality_rate"
 FAILURES = "sku_check_failures"
@@ -59,19 +60,6 @@ def quality_rows(
 def quality_target(conn: Connection) -> float:
     """The KPI target (a share) of the SKU quality rate: the stored row, else the default."""
     return float(load_targets(conn)[QUALITY].target)
-
-
-def _sum(rows: Iterable[MetricRow]) -> MetricRow | None:
-    """One row finished from the summed parts of rows of one metric and week (None: no rows)."""
-    rows = list(rows)
-    if not rows:
-        return None
-    parts: dict[str, Part] = defaultdict(int)
-    for row in rows:
-        for name, value in row.parts.items():
-            parts[name] += value
-    value, n, num = metric(rows[0].metric).measure.finish(parts)
-    return MetricRow(rows[0].metric, rows[0].week, "all", None, value, n, num, dict(parts))
 
 
 @dataclass(frozen=True)
@@ -99,7 +87,7 @@ def quality_trend(
             picked[str(row.week)].append(row)
     found = []
     for week in weeks:
-        total = _sum(picked.get(week, ()))
+        total = summed_row(picked.get(week, ()))
         if total is None or not total.n:
             continue
         rate = None if total.value is None else float(total.value)
@@ -130,7 +118,7 @@ def by_category(
             picked[row.key].append(row)
     found = []
     for key, group in picked.items():
-        total = _sum(group)
+        total = summed_row(group)
         if total is not None and total.n:
             rate = None if total.value is None else float(total.value)
             found.append(CategoryRate(key, total.n, int(total.num or 0), rate))

@@ -32,6 +32,7 @@ from metrics.order_facts import FACTS, stalled_condition, stalled_rows
 from metrics.registry import metric
 from metrics.settings_store import effective_settings
 from metrics.sql import number
+from metrics.summed import summed_row
 
 SPLIT, MULTI, REROUTE, FILL = (
     "split_order_rate",
@@ -105,13 +106,9 @@ def _picked(row: MetricRow, channels: set[str]) -> bool:
 
 def _sum(rows: Iterable[MetricRow]) -> tuple[int, Part, float | None]:
     """(n, num, value) finished from the summed parts of rows of one metric (Σ num / Σ n)."""
-    rows = list(rows)
-    parts: dict[str, Part] = defaultdict(int)
-    for row in rows:
-        for name, value in row.parts.items():
-            parts[name] += value
-    value, n, num = metric(rows[0].metric).measure.finish(parts)
-    return n, num or 0, None if value is None else float(value)
+    total = summed_row(rows)
+    assert total is not None  # callers pass the rows of a group, never none
+    return total.n, total.num or 0, None if total.value is None else float(total.value)
 
 
 @dataclass(frozen=True)

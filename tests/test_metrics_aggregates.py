@@ -532,6 +532,13 @@ def test_bench_command_reports_its_figures(
     assert set(pages) == {p.stem for p in (PROJECT_ROOT / "pages").glob("*.py")}
     assert figures["page_errors"] == {}, figures["page_errors"]
     assert figures["slowest_page_s"] == pages[figures["slowest_page"]] == max(pages.values())
+    filtered = figures["page_filtered_s"]
+    assert set(filtered) == set(pages)
+    slowest = figures["slowest_filtered_page"]
+    assert figures["slowest_filtered_page_s"] == filtered[slowest] == max(filtered.values())
+    chosen = figures["page_filters"]  # one of each: a shared link's view of the small brand
+    assert set(chosen) == {"dates", "channel", "location", "abc", "category"}, chosen
+    assert all(len(values) == (2 if key == "dates" else 1) for key, values in chosen.items())
     rss = figures["peak_rss_mb"]
     assert set(rss) == {"import", "refresh"} and all(50 < v < 4096 for v in rss.values()), rss
     # The DuckDB reference computed the same rows as `metrics` for every metric it covers.
