@@ -100,6 +100,10 @@ class Capabilities:
     insert: Callable[[Table], Insert]  # an INSERT that supports ON CONFLICT DO NOTHING
     online_backup: bool  # `manage.py backup` copies the file while the app runs
     read_only: str | None  # statement making a source transaction read-only, if any
+    # A pause after each write of a series of short ones (detection's batches). SQLite's waiting
+    # writers poll for the lock (every 100 ms once they have waited a while), so a lock let go
+    # for microseconds between batches starves them; 20 ms gaps let them in within a few polls.
+    writer_pause_s: float = 0.0
 
 
 CAPABILITIES: dict[EngineKind, Capabilities] = {
@@ -114,6 +118,7 @@ CAPABILITIES: dict[EngineKind, Capabilities] = {
         insert=sqlite.insert,
         online_backup=True,
         read_only=None,  # sources open the file read-only instead (see read_only_source)
+        writer_pause_s=0.02,
     ),
     EngineKind.POSTGRESQL: Capabilities(
         EngineKind.POSTGRESQL,

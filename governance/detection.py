@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from core.db import read_session, write_session
-from core.engines import serialise
+from core.engines import capabilities, serialise
 from core.timeutil import iso_z, utcnow
 from governance.audit import record
 from governance.batches import candidate_fingerprints, plan_batches
@@ -171,6 +171,7 @@ def detect(
     by = SYSTEM
     reason = trigger or "run by the system"
     outcome = Reconciled()
+    pause = capabilities(engine).writer_pause_s
     for batch in plan_batches(findings, candidates, BATCH):
         with write_session(engine) as session:
             if actor is not None:  # checked again in every write: a role may change meanwhile
@@ -181,6 +182,7 @@ def detect(
                 session, [batch], as_of=moment, trigger=reason, evidence=evidence, held=held
             )
             outcome.merge(step)
+        time.sleep(pause)  # let a waiting writer in between batches (core.engines)
     with write_session(engine) as session:
         if actor is not None:
             by = authorize(session, actor, Action.RUN_DETECTION).name
