@@ -100,10 +100,12 @@ class Capabilities:
     insert: Callable[[Table], Insert]  # an INSERT that supports ON CONFLICT DO NOTHING
     online_backup: bool  # `manage.py backup` copies the file while the app runs
     read_only: str | None  # statement making a source transaction read-only, if any
-    # A pause after each write of a series of short ones (detection's batches). SQLite's waiting
-    # writers poll for the lock (every 100 ms once they have waited a while), so a lock let go
-    # for microseconds between batches starves them; 20 ms gaps let them in within a few polls.
+    # A pause in a long series of short writes (detection's batches): after each `writer_spell_s`
+    # of writing, `writer_pause_s` without the lock. SQLite's waiting writers poll for the lock
+    # (every 100 ms once they have waited a while), so a lock let go for microseconds between
+    # batches starves them; a 100 ms gap is always seen by a poll. Short series never pause.
     writer_pause_s: float = 0.0
+    writer_spell_s: float = 0.5
 
 
 CAPABILITIES: dict[EngineKind, Capabilities] = {
@@ -118,7 +120,7 @@ CAPABILITIES: dict[EngineKind, Capabilities] = {
         insert=sqlite.insert,
         online_backup=True,
         read_only=None,  # sources open the file read-only instead (see read_only_source)
-        writer_pause_s=0.02,
+        writer_pause_s=0.1,
     ),
     EngineKind.POSTGRESQL: Capabilities(
         EngineKind.POSTGRESQL,

@@ -171,7 +171,8 @@ def detect(
     by = SYSTEM
     reason = trigger or "run by the system"
     outcome = Reconciled()
-    pause = capabilities(engine).writer_pause_s
+    pause, spell = capabilities(engine).writer_pause_s, capabilities(engine).writer_spell_s
+    writing_since = time.perf_counter()
     for batch in plan_batches(findings, candidates, BATCH):
         with write_session(engine) as session:
             if actor is not None:  # checked again in every write: a role may change meanwhile
@@ -182,7 +183,9 @@ def detect(
                 session, [batch], as_of=moment, trigger=reason, evidence=evidence, held=held
             )
             outcome.merge(step)
-        time.sleep(pause)  # let a waiting writer in between batches (core.engines)
+        if pause and time.perf_counter() - writing_since >= spell:  # let a waiting writer in
+            time.sleep(pause)
+            writing_since = time.perf_counter()
     with write_session(engine) as session:
         if actor is not None:
             by = authorize(session, actor, Action.RUN_DETECTION).name
