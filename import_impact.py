@@ -24,6 +24,7 @@ from governance.detection import trial_detection
 from governance.impact import ExceptionImpact
 from governance.ownership import owners_for_import
 from jobs import FilePreview, ImportOptions, apply_file, prepare_preview
+from metrics.refresh import finish_parked
 
 log = logging.getLogger(__name__)
 SETTING = "INVGOV_IMPORT_CONFIRM_EXCEPTIONS"
@@ -94,7 +95,8 @@ def _trial(
             if prepared is None:
                 continue
             started = time.perf_counter()
-            apply_file(session, path, prepared, owners, actor, None, started)
+            applied = apply_file(session, path, prepared, owners, actor, None, started)
+            finish_parked(session, applied.refresh)
             impact = trial_detection(session)
             out[index] = (impact, round(time.perf_counter() - started, 3))
             log.info(

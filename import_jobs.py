@@ -28,15 +28,21 @@ log = logging.getLogger(__name__)
 
 MAX_KEPT = 50  # finished jobs kept for polling pages; older ones are forgotten
 # Share of a file's progress bar per phase of import_file's progress calls (validating, then
-# writing); the rest is "finishing": SKU resolution, then metric and exception refresh.
-PHASE_SPAN = {"validating": (0.0, 0.5), "waiting": (0.5, 0.5), "writing": (0.5, 0.9)}
+# writing); "finishing" is SKU resolution, then the metric refresh and exception detection.
+PHASE_SPAN = {
+    "validating": (0.0, 0.5),
+    "waiting": (0.5, 0.5),
+    "writing": (0.5, 0.85),
+    "refreshing": (0.9, 0.95),
+}
 FINISHING = "finishing"
 PHASE_WORDS = {
     "starting": "reading the file",
     "validating": "validating rows",
     "waiting": "another import is running: waiting for it to finish",
     "writing": "writing rows",
-    FINISHING: "resolving SKUs, refreshing metrics and exceptions",
+    FINISHING: "resolving SKUs and saving the rows",
+    "refreshing": "refreshing metrics and exceptions",
 }
 FAILED_UNEXPECTEDLY = "the import stopped on an unexpected error ({name}); see the server log"
 

@@ -35,7 +35,7 @@ from governance.import_undo import UndoReport, undo_import
 from governance.ownership import owners_for_import
 from governance.permissions import Action, Actor, authorize
 from governance.pipeline import after_import, after_undo, detection_deferred
-from metrics.refresh import ImportRefresh
+from metrics.refresh import ImportRefresh, ParkedRefresh, finish_parked
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "connectors" / "mappings"
 # Sources an uploaded file may name: all but `sql`, whose mapping file names a database to connect to.
 NOT_FOR_UPLOADS = {"sql"}
 WAITING = "waiting"  # the progress phase of an import waiting for another writer
+REFRESHING = "refreshing"  # the progress phase of the aggregate refresh after the write
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
-    duration_ms: int = 0
+    duration_ms: int = 0  # reading and writing the file (its write transaction included)
+    refresh_ms: int = 0  # the aggregate refresh after it, in its own transaction
     run_id: int | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -210,6 +212,7 @@ class Applied:
     counts: ApplyCounts
     notes: list[str]
     duration_ms: int
+    refresh: ParkedRefresh  # the aggregate refresh to run once the rows are written
 
 
 def apply_file(
@@ -221,7 +224,9 @@ def apply_file(
     progress: Progress | None,
     started: float,
 ) -> Applied:
-    """Write a prepared file in the caller's transaction: its run, rows, held SKUs and aggregates."""
+    """Write a prepared file in the caller's transaction: its run, rows, held SKUs, and a note of
+    what it touched; `finish_parked` then refreshes the aggregates (after the commit, or in the
+    same transaction for a dry run)."""
     started_at = utcnow()
     run = ImportRun(
         source=prepared.source,
@@ -255,7 +260,7 @@ def apply_file(
         counts.notes += settle_held_skus(session, system=prepared.system,
                                          skus=[r["sku"] for r in touched["items"]],
                                          file_name=path.name, actor=actor)  # fmt: skip
-    refresh.finish(session, now=started_at)
+    parked = refresh.park(session, run_id=run.id, now=started_at)
     duration_ms = int((time.perf_counter() - started) * 1000)
     notes = prepared.notes + counts.notes
     run.status, run.finished_at, run.duration_ms = "committed", utcnow(), duration_ms
@@ -263,7 +268,7 @@ def apply_file(
     run.unchanged, run.quarantined = counts.unchanged, counts.quarantined
     run.message = "; ".join(notes) or None
     session.flush()
-    return Applied(run.id, counts, notes, duration_ms)
+    return Applied(run.id, counts, notes, duration_ms, parked)
 
 
 def _write(
@@ -275,9 +280,11 @@ def _write(
     progress: Progress | None,
     started: float,
 ) -> ImportReport:
-    """The write phase: the only part of an import that holds the write lock."""
-    with write_session(engine) as session:
+    """The write phase, then the aggregate refresh, each in a transaction of its own: the import
+    holds the write lock only while it writes its rows."""
+    with write_session(engine, purpose="import") as session:
         applied = apply_file(session, path, prepared, owners, actor, progress, started)
+    refresh_ms, late = _refresh_after(engine, path, applied.refresh, progress)
     impact = after_import(engine, run_id=applied.run_id, actor=actor)
     counts = applied.counts
     return ImportReport(
@@ -292,11 +299,37 @@ def _write(
         unchanged=counts.unchanged,
         quarantined=counts.quarantined,
         duration_ms=applied.duration_ms,
+        refresh_ms=refresh_ms,
         run_id=applied.run_id,
-        notes=applied.notes,
+        notes=applied.notes + late,
         written=counts.written,
         exceptions=impact,
     )
+
+
+REFRESH_LATE = (
+    "the file is imported; the metrics could not be brought up to date just now and are "
+    "computed from the raw rows until the next import or `manage.py metrics refresh`"
+)
+
+
+def _refresh_after(
+    engine: Engine, path: Path, parked: ParkedRefresh, progress: Progress | None
+) -> tuple[int, list[str]]:
+    """Refresh the aggregates after an import committed: (milliseconds, notes). A failure here
+    loses nothing: the import's note stays pending and the next refresh takes it in."""
+    started = time.perf_counter()
+    if progress is not None:
+        progress(REFRESHING, 0, 1)
+    try:
+        with write_session(engine, purpose="refresh") as session:
+            finish_parked(session, parked)
+    except (DatabaseBusy, SQLAlchemyError):
+        log.exception("the metric refresh after importing %s failed; it stays pending", path.name)
+        return int((time.perf_counter() - started) * 1000), [REFRESH_LATE]
+    if progress is not None:
+        progress(REFRESHING, 1, 1)
+    return int((time.perf_counter() - started) * 1000), []
 
 
 def import_paths(

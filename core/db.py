@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 BEGAN = "invgov_write_began"
+WRITE = "write"  # a write transaction's purpose when none is named
 # (attempt, retries, seconds waited so far): called each time a writer has to wait again.
 WaitNotice = Callable[[int, int, float], None]
 _wait_notice: ContextVar[WaitNotice | None] = ContextVar("invgov_wait_notice", default=None)
@@ -51,12 +52,14 @@ class LockHolds:
     count: int = 0
     longest_s: float = 0.0
     holds: list[float] = field(default_factory=list, repr=False)
+    longest_by_purpose: dict[str, float] = field(default_factory=dict)  # e.g. "import", "refresh"
 
-    def add(self, seconds: float) -> None:
+    def add(self, seconds: float, purpose: str = WRITE) -> None:
         """Record one write transaction's hold."""
         self.count += 1
         self.longest_s = max(self.longest_s, seconds)
         self.holds.append(seconds)
+        self.longest_by_purpose[purpose] = max(self.longest_by_purpose.get(purpose, 0.0), seconds)
 
 
 _watchers: list[LockHolds] = []
@@ -113,10 +116,10 @@ def watch_write_locks() -> Iterator[LockHolds]:
             _watchers.remove(holds)
 
 
-def _record_hold(seconds: float) -> None:
+def _record_hold(seconds: float, purpose: str) -> None:
     with _lock:
         for holds in _watchers:
-            holds.add(seconds)
+            holds.add(seconds, purpose)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -144,8 +147,10 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
 
 
 @contextmanager
-def write_session(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work holding the write lock from its first statement; commits on success."""
+def write_session(engine: Engine | None = None, purpose: str = WRITE) -> Iterator[Session]:
+    """One unit of work holding the write lock from its first statement; commits on success.
+
+    `purpose` names the hold for `watch_write_locks` (the benchmark tells imports from refreshes)."""
     try:
         with (
             engines.writer(engine or get_engine()) as bind,
@@ -158,7 +163,7 @@ def write_session(engine: Engine | None = None) -> Iterator[Session]:
     except engines.WriterBusy as busy:  # DuckDB: the process's writer lock stayed taken
         raise DatabaseBusy(busy.waited_s) from None
     if began is not None:  # the lock was held from BEGIN (IMMEDIATE) until the commit returned
-        _record_hold(time.perf_counter() - began)
+        _record_hold(time.perf_counter() - began, purpose)
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from metrics.aggregates import State, load_state, settings_key, stored_weekly_ro
 from metrics.compute import compute_rows, reading, sort_rows
 from metrics.families import EVERY_REFRESH, STOCK_METRICS
 from metrics.model import MetricRow
+from metrics.pending import any_pending
 from metrics.refresh import RefreshReport, refresh
 from metrics.settings_store import effective_settings
 from metrics.snapshots import history_rows, snapshot_rows
@@ -46,6 +47,8 @@ def holding_state(
     if state is None or state.settings_key != key or as_of < state.as_of:
         return None
     if state.stock_as_of is None or anything_between(conn, state.as_of, as_of):
+        return None
+    if any_pending(conn):  # an import committed whose refresh has not run yet
         return None
     return None if audited_since(conn, state.audit_id) else state
 

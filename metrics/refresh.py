@@ -35,6 +35,7 @@ from metrics.families import FAMILIES, STOCK_METRICS, Family
 from metrics.lookup import drop_keys
 from metrics.model import make_context
 from metrics.order_facts import order_scope, replace_facts
+from metrics.pending import Parked, clear, is_pending, note, take_all
 from metrics.planning_inputs import (
     DemandBefore,
     demand_before,
@@ -185,6 +186,7 @@ def rebuild(session: Session, *, now: datetime, settings: Settings | None = None
     conn = session.connection()
     chosen = settings or effective_settings(conn)
     lock_state(conn)
+    clear(conn)  # every pending import's refresh is taken in
     report = RefreshReport("full", now, stock=True)
     report.windows = recompute(conn, Touched().everything(), report, chosen)
     ctx = make_context(now, chosen)
@@ -201,20 +203,30 @@ def refresh(
     touched: Touched | None = None,
     settings: Settings | None = None,
     demand: DemandBefore | None = None,
+    own_note: int | None = None,
 ) -> RefreshReport:
-    """Bring the aggregates to max(now, state's as_of): touched weeks plus what happened since.
+    """Bring the aggregates to max(now, state's as_of): touched weeks plus what happened since,
+    and what every pending import's note says it touched.
 
     `demand` holds the demand days of the touched orders before an import wrote them (without
-    it, touched orders make the demand days be recomputed whole)."""
+    it, touched orders make the demand days be recomputed whole); it is used only when the one
+    note taken in is that import's (`own_note`)."""
     started = time.perf_counter()
     conn = session.connection()
     chosen = settings or effective_settings(conn)
     lock_state(conn)
     state = load_state(conn)
+    notes, parked = take_all(conn)
     if state is None or state.settings_key != settings_key(chosen):
         return rebuild(session, now=now, settings=chosen)
-    as_of = max(now, state.as_of)
+    if parked is not None and parked.items is None:
+        return rebuild(session, now=max(now, parked.noted_at), settings=chosen)
+    if notes and notes != [own_note]:
+        demand = None  # another import's orders are among the touched: their parts are unknown
+    as_of = max(now, state.as_of, parked.noted_at if parked else now)
     work = Touched().merge(touched or Touched())
+    if parked is not None:
+        work.merge(touched_after(conn, parked))
     work.merge(touched_between(conn, state.as_of, as_of))
     work.merge(audited_changes(conn, state.audit_id))
     report = RefreshReport("incremental", as_of, stock=work.stock)
@@ -272,13 +284,45 @@ class ImportRefresh:
         """After the rows are applied: recompute the aggregates of every touched week."""
         if self.items is None:
             return rebuild(session, now=now)
-        conn = session.connection()
-        touched = self.before.merge(touched_by_keys(conn, self.keys))
-        if len(self.keys.skus) > LOOKUP_LIMIT:
-            touched.merge(weeks_of_skus(conn, self.keys.skus))  # too many to compare: every week
-        else:
-            touched.merge(weeks_of_skus(conn, item_changes(self.items, _items(conn, self.keys))))
+        parked = Parked(self.keys, self.before, self.items, now)
+        touched = touched_after(session.connection(), parked)
         return refresh(session, now=now, touched=touched, demand=self.demand)
+
+    def park(self, session: Session, *, run_id: int | None, now: datetime) -> ParkedRefresh:
+        """After the rows are applied: note what they touched, for a refresh after the commit."""
+        parked = Parked(self.keys, self.before, self.items, now)
+        return ParkedRefresh(note(session.connection(), parked, run_id), now, self.demand)
+
+
+@dataclass(frozen=True)
+class ParkedRefresh:
+    """An import's pending refresh: its note, its instant, its orders' demand days before."""
+
+    note_id: int
+    now: datetime
+    demand: DemandBefore | None
+
+
+def finish_parked(session: Session, parked: ParkedRefresh) -> RefreshReport | None:
+    """Run an import's pending refresh in its own transaction (None: another refresh took the
+    note in meanwhile, so there is nothing left to do)."""
+    conn = session.connection()
+    lock_state(conn)
+    if not is_pending(conn, parked.note_id):
+        return None
+    return refresh(session, now=parked.now, demand=parked.demand, own_note=parked.note_id)
+
+
+def touched_after(conn: Connection, parked: Parked) -> Touched:
+    """What a note's rows touch: the weeks before it applied, the weeks they sit in now, and the
+    weeks of the items whose ABC class or creation changed."""
+    touched = Touched().merge(parked.before).merge(touched_by_keys(conn, parked.keys))
+    if len(parked.keys.skus) > LOOKUP_LIMIT:
+        touched.merge(weeks_of_skus(conn, parked.keys.skus))  # too many to compare: every week
+    else:
+        before = parked.items or {}
+        touched.merge(weeks_of_skus(conn, item_changes(before, _items(conn, parked.keys))))
+    return touched
 
 
 def _items(conn: Connection, keys: RowKeys) -> dict[str, ItemState]:

@@ -10,6 +10,7 @@ from core.schema.aggregates import (
     MetricWeek,
     OpenReturn,
     OrderFact,
+    PendingRefresh,
     ScopeKey,
 )
 from core.schema.base import Base
@@ -102,6 +103,7 @@ __all__ = [
     "Order",
     "OrderFact",
     "OrderLine",
+    "PendingRefresh",
     "PlanningWindows",
     "QuarantinedRow",
     "Return",

@@ -153,3 +153,17 @@ class KeptReading(Base):
     fingerprint: Mapped[str] = mapped_column(Text)  # metrics.kept.fingerprint when it was read
     computed_at: Mapped[datetime]  # the instant it answers
     payload: Mapped[dict[str, Any]]
+
+
+class PendingRefresh(Base):
+    """An import committed whose aggregate refresh has not yet run (its own, later transaction).
+
+    While a row is here the aggregates do not hold; the next refresh takes it in and deletes it.
+    `payload` is what the import's rows touched before it applied them and the keys they wrote.
+    """
+
+    __tablename__ = "pending_refreshes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_run_id: Mapped[int | None] = mapped_column(BigInteger)
+    noted_at: Mapped[datetime]  # the import's instant: the refresh brings the aggregates there
+    payload: Mapped[dict[str, Any]]
