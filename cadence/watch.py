@@ -4,7 +4,7 @@ A pass looks at every declared folder twice, `settle` seconds apart; a file whos
 modification time did not change in between is complete. Partial downloads (`.part`, `.tmp`,
 `.crdownload`) and hidden files are never read. A file whose content (sha256) was imported
 before is skipped and moved to done/ with a report saying so. Each file goes through
-`jobs.import_file`, the import path of `manage.py import`; detection runs once after the pass.
+`pipeline.import_file`, the import path of `manage.py import`; detection runs once after the pass.
 A refused file goes to failed/ with the reason, so it never blocks the folder; an unexpected
 error leaves the file for the next pass, and after MAX_ERRORS such errors it goes to failed/ too.
 """
@@ -22,14 +22,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
 
-import jobs
+import pipeline
 from cadence.folders import Folder, list_folders
 from connectors.canonical import ENTITIES
 from core.db import read_session, write_session
 from core.schema import ImportRun, WatchFile, WatchFolder
 from core.settings import get_settings
 from core.timeutil import iso_z, utcnow
-from governance.pipeline import detection_deferred
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +132,20 @@ def watch_once(
     if any(first.values()):
         sleep(get_settings().watch_settle_seconds if settle is None else settle)
     runs = []
-    with detection_deferred():
+    with pipeline.import_batch() as batch:  # refresh and detect once, after the whole pass
         for folder in folders:
-            runs.append(_process(engine, folder, first[folder.id], renew))
+            runs.append(_process(engine, folder, first[folder.id], renew, batch))
             if renew is not None and not renew():
                 break
     return runs
 
 
 def _process(
-    engine: Engine, folder: Folder, first: dict[Path, Stamp], renew: Callable[[], bool] | None
+    engine: Engine,
+    folder: Folder,
+    first: dict[Path, Stamp],
+    renew: Callable[[], bool] | None,
+    batch: pipeline.ImportBatch,
 ) -> FolderRun:
     if not Path(folder.path).is_dir():
         run = FolderRun(folder.path, problem="the folder does not exist (or cannot be read)")
@@ -159,7 +162,7 @@ def _process(
             why = "new since the first look" if path not in first else "still being written"
             outcomes.append(FileOutcome(path.name, "waiting", why))
             continue
-        outcomes.append(_handle(engine, folder, path, stamp[0]))
+        outcomes.append(_handle(engine, folder, path, stamp[0], batch))
         stopped = renew is not None and not renew()
     outcomes += [FileOutcome(name, "waiting", "being written (partial file)") for name in partial]
     run = FolderRun(folder.path, tuple(outcomes))
@@ -201,7 +204,9 @@ def _errors_before(engine: Engine, folder: Folder, sha: str) -> int:
         return int(session.execute(query).scalar_one())
 
 
-def _handle(engine: Engine, folder: Folder, path: Path, size: int) -> FileOutcome:
+def _handle(
+    engine: Engine, folder: Folder, path: Path, size: int, batch: pipeline.ImportBatch
+) -> FileOutcome:
     try:
         sha = file_sha256(path)
     except OSError as exc:
@@ -210,18 +215,21 @@ def _handle(engine: Engine, folder: Folder, path: Path, size: int) -> FileOutcom
     if repeat is not None:
         outcome = _finish(folder, path, "skipped", repeat, sha)
     else:
-        outcome = _import(engine, folder, path, sha)
+        outcome = _import(engine, folder, path, sha, batch)
     _note(engine, folder, outcome, sha, size)
     return outcome
 
 
-def _import(engine: Engine, folder: Folder, path: Path, sha: str) -> FileOutcome:
-    options = jobs.ImportOptions(
+def _import(
+    engine: Engine, folder: Folder, path: Path, sha: str, batch: pipeline.ImportBatch
+) -> FileOutcome:
+    options = pipeline.ImportOptions(
         location=folder.location, mapping=Path(folder.mapping) if folder.mapping else None
     )
     try:
-        report = jobs.import_file(path, folder.source, system=folder.system, actor=IMPORT_ACTOR,
-                                  engine=engine, options=options)  # fmt: skip
+        report = pipeline.import_file(path, folder.source, system=folder.system,
+                                      actor=IMPORT_ACTOR, engine=engine, options=options,
+                                      batch=batch)  # fmt: skip
     except Exception as exc:  # a bug or an outage must not stop the other files
         log.exception("drop folder %s: importing %s failed", folder.path, path.name)
         errors = _errors_before(engine, folder, sha) + 1
@@ -240,7 +248,7 @@ def _finish(
     status: str,
     detail: str,
     sha: str,
-    report: jobs.ImportReport | None = None,
+    report: pipeline.ImportReport | None = None,
 ) -> FileOutcome:
     """Move the file to done/ or failed/ and write its report beside it."""
     target_dir = Path(folder.path) / (FAILED if status == "failed" else DONE)
@@ -266,7 +274,12 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def _report_text(
-    folder: Folder, name: str, status: str, detail: str, sha: str, report: jobs.ImportReport | None
+    folder: Folder,
+    name: str,
+    status: str,
+    detail: str,
+    sha: str,
+    report: pipeline.ImportReport | None,
 ) -> str:
     lines = [
         f"file: {name}",

@@ -22,7 +22,7 @@ from governance.errors import GovernanceError
 from governance.permissions import Action, actor_by_name, authorize
 
 if TYPE_CHECKING:
-    from jobs import ImportOptions
+    from pipeline import ImportOptions
 
 # People, the audit trail and the steward-edited settings outlive a data reset; demo accounts go
 # with the demo data.
@@ -131,18 +131,18 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import files; exit 1 when any file was refused."""
-    import jobs
+    import pipeline
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise CommandError(f"no such file or folder: {', '.join(missing)}")
     if args.user:  # a named actor is checked like in the app (without --user: the operator)
         check_may_import(args.user)
-    options = jobs.ImportOptions(location=args.location, as_of=args.as_of, mapping=args.mapping)
+    options = pipeline.ImportOptions(location=args.location, as_of=args.as_of, mapping=args.mapping)
     if not args.yes:
         check_impact(args, options)
     with TerminalProgress() as progress:
-        reports = jobs.import_paths(
+        reports = pipeline.import_paths(
             args.paths,
             args.source,
             system=args.system,
@@ -173,12 +173,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def check_impact(args: argparse.Namespace, options: ImportOptions) -> None:
     """Refuse (one line, nothing written) when a file would open more exceptions than the threshold."""
-    import import_impact
-    import jobs
+    import pipeline
+    from pipeline import impact as import_impact
 
     threshold = import_impact.confirm_threshold()
     previews = import_impact.preview_files(
-        jobs.expand_paths(args.paths), args.source, system=args.system, options=options,
+        pipeline.expand_paths(args.paths), args.source, system=args.system, options=options,
         actor=args.user, engine=get_engine(),
     )  # fmt: skip
     over = [p.confirmation_text(threshold) for p in previews if p.exceeds(threshold)]

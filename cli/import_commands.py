@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import jobs
+import pipeline
 from cli import CommandError
 from cli.governance_support import actor_argument, print_json, reading
 from core.db import DatabaseBusy
@@ -50,7 +50,7 @@ def cmd_imports_undo(args: argparse.Namespace) -> int:
     with reading() as session:
         actor = actor_by_name(session, args.user)
     try:
-        report = jobs.undo_import_as(actor, args.run_id)
+        report = pipeline.undo_import_as(actor, args.run_id)
     except (GovernanceError, DatabaseBusy) as exc:
         raise CommandError(str(exc)) from exc
     print(report.summary())

@@ -12,7 +12,7 @@ from tempfile import TemporaryDirectory
 
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.db import get_engine, write_session
 from core.timeutil import utcnow
 from demo.generate import Generated, generate_files
@@ -39,7 +39,7 @@ class DemoRun:
     engine: Engine
     folder: Path
     generated: Generated | None = None
-    reports: list[jobs.ImportReport] = field(default_factory=list)
+    reports: list[pipeline.ImportReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra summary lines from later steps
     seconds: float = 0.0
 
@@ -54,7 +54,7 @@ def write_demo_files(run: DemoRun) -> None:
 
 def import_demo_files(run: DemoRun) -> None:
     """Load the files through the real canonical import, one transaction per file."""
-    run.reports = jobs.import_paths([run.folder], "canonical", engine=run.engine, actor=ACTOR)
+    run.reports = pipeline.import_paths([run.folder], "canonical", engine=run.engine, actor=ACTOR)
     refused = [r for r in run.reports if not r.ok]
     if refused:
         raise DemoError("; ".join(r.summary() for r in refused))

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.db import write_session
 from demo.plan import DC, TPL, DemoPlan, at
 from demo.stock import BOOK
@@ -116,7 +116,7 @@ def load_migration_story(plan: DemoPlan, stock: Rows, engine: Engine, folder: Pa
     story.mkdir(exist_ok=True)
     written = write_table(story, "stock_levels", new_wms_rows(plan, stock))
     files = [story / "stock_levels.csv"]
-    reports = jobs.import_paths(files, "canonical", engine=engine, actor="demo")
+    reports = pipeline.import_paths(files, "canonical", engine=engine, actor="demo")
     if not all(r.ok for r in reports):
         raise RuntimeError("; ".join(r.summary() for r in reports))
     notes = [f"migration story: {written} stock rows of {NEW_WMS} over {MIGRATION_DAYS} days"]

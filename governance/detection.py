@@ -174,7 +174,7 @@ def detect(
     pause, spell = capabilities(engine).writer_pause_s, capabilities(engine).writer_spell_s
     writing_since = time.perf_counter()
     for batch in plan_batches(findings, candidates, BATCH):
-        with write_session(engine) as session:
+        with write_session(engine, purpose="detection") as session:
             if actor is not None:  # checked again in every write: a role may change meanwhile
                 by = authorize(session, actor, Action.RUN_DETECTION).name
                 reason = trigger or f"run by {by}"
@@ -186,7 +186,7 @@ def detect(
         if pause and time.perf_counter() - writing_since >= spell:  # let a waiting writer in
             time.sleep(pause)
             writing_since = time.perf_counter()
-    with write_session(engine) as session:
+    with write_session(engine, purpose="detection") as session:
         if actor is not None:
             by = authorize(session, actor, Action.RUN_DETECTION).name
             reason = trigger or f"run by {by}"

@@ -3,7 +3,7 @@
 Refused when the run is not committed (undone already, or unknown), and when a later committed run
 changed the same rows (that run is named: undo it first). The metric aggregates are refreshed for
 what the undo changes, in the same transaction; exceptions follow at the next detection, which the
-caller runs after the commit (jobs.undo_import_as).
+caller runs after the commit (pipeline.undo_import_as).
 """
 
 from __future__ import annotations

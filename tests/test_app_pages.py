@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import jobs
+import pipeline
 from core.db import dispose_engines, get_engine, write_session
 from core.settings import get_settings
 from governance.accounts import create_first_admin
@@ -77,7 +77,7 @@ def filled_db(db_url: str, tmp_path: Path) -> str:
     folder.mkdir()
     for name, body in CANONICAL.items():
         (folder / name).write_text(body, encoding="utf-8")
-    reports = jobs.import_paths([folder], "canonical", engine=get_engine(db_url))
+    reports = pipeline.import_paths([folder], "canonical", engine=get_engine(db_url))
     assert [r.status for r in reports] == ["committed"] * len(CANONICAL)
     return db_url
 
@@ -185,7 +185,7 @@ def test_a_new_import_shows_on_the_next_run(db_url: str, tmp_path: Path) -> None
     at.run()
     assert not at.metric
     (tmp_path / "items.csv").write_text(CANONICAL["items.csv"], encoding="utf-8")
-    jobs.import_paths([tmp_path / "items.csv"], "canonical", engine=get_engine(db_url))
+    pipeline.import_paths([tmp_path / "items.csv"], "canonical", engine=get_engine(db_url))
     at.run()
     assert metric_values(at)["Items"] == "3"
 

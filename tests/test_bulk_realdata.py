@@ -15,7 +15,7 @@ import json
 import pytest
 from sqlalchemy import Engine, select
 
-import jobs
+import pipeline
 from cli.main import main as cli_main
 from core.db import read_session
 from core.schema import SkuSuggestion
@@ -51,7 +51,7 @@ def test_not_tracked_clears_the_amazon_flood_and_lifting_brings_it_back(
     skus = {row["sku"] for row in rows if row["sku"].strip() and row["quantity"].strip()}
     load_demo(orders=300, seed=7, engine=engine)
     before = active_amazon(engine)
-    report = jobs.import_file(path, "amazon-listings", engine=engine)
+    report = pipeline.import_file(path, "amazon-listings", engine=engine)
     assert report.ok
     flood = active_amazon(engine) - before
     assert flood == len(skus)  # every distinct Amazon.it SKU is unmapped in the demo brand
@@ -77,7 +77,7 @@ def test_the_amazon_flood_is_decided_by_two_commands(
         rows = list(csv.DictReader(handle, delimiter="\t"))
     skus = {row["sku"] for row in rows if row["sku"].strip() and row["quantity"].strip()}
     load_demo(orders=300, seed=7, engine=engine)
-    assert jobs.import_file(path, "amazon-listings", engine=engine).ok
+    assert pipeline.import_file(path, "amazon-listings", engine=engine).ok
     with read_session(engine) as session:
         suggested = set(
             session.scalars(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.settings import get_settings
 from tests.conftest import FIXTURES, require_realdata
 from tests.connectors_support import count, csv_rows, table_rows
@@ -22,7 +22,7 @@ def test_real_amazon_inventory_report(engine: Engine) -> None:
     path = require_realdata("amazon", "inventory_report_it_2024-01-29.txt")
     rows = csv_rows(path, delimiter="\t")
     with_quantity = {r["sku"]: int(r["quantity"]) for r in rows if r["quantity"]}
-    report = jobs.import_file(path, "amazon-listings", engine=engine)
+    report = pipeline.import_file(path, "amazon-listings", engine=engine)
     assert report.ok and report.quarantined == 0
     stock = stock_by_key(engine, system="amazon")
     assert stock == {("amazon-mfn", sku, "sellable"): q for sku, q in with_quantity.items()}
@@ -35,8 +35,8 @@ def test_real_amazon_inventory_report(engine: Engine) -> None:
 
 
 def test_listings_location_option(engine: Engine) -> None:
-    options = jobs.ImportOptions(location="IT-MFN")
-    jobs.import_file(FIXTURES / "amazon-listings" / "open_listings.txt", "amazon-listings", engine=engine, options=options)  # fmt: skip
+    options = pipeline.ImportOptions(location="IT-MFN")
+    pipeline.import_file(FIXTURES / "amazon-listings" / "open_listings.txt", "amazon-listings", engine=engine, options=options)  # fmt: skip
     stock = stock_by_key(engine)
     assert stock == {("IT-MFN", "NW-TEE-S", "sellable"): 4, ("IT-MFN", "NW-MUG", "sellable"): 0, ("IT-MFN", "203521", "sellable"): 5}  # fmt: skip
 
@@ -45,7 +45,7 @@ def test_listings_location_option(engine: Engine) -> None:
 def test_fba_inventory_statuses(width: str, engine: Engine) -> None:
     path = FIXTURES / "amazon-fba-inventory" / f"manage_fba_inventory_{width}.txt"
     rows = {r["sku"]: r for r in csv_rows(path, delimiter="\t")}
-    jobs.import_file(path, "amazon-fba-inventory", engine=engine)
+    pipeline.import_file(path, "amazon-fba-inventory", engine=engine)
     tee = rows["NW-TEE-S"]
     inbound = sum(
         int(tee[f"afn-inbound-{k}-quantity"]) for k in ("working", "shipped", "receiving")
@@ -60,7 +60,7 @@ def test_fba_inventory_statuses(width: str, engine: Engine) -> None:
 
 
 def test_fba_returns_conditions_and_ids(engine: Engine) -> None:
-    jobs.import_file(FIXTURES / "amazon-fba-returns" / "customer_returns.txt", "amazon-fba-returns", engine=engine)  # fmt: skip
+    pipeline.import_file(FIXTURES / "amazon-fba-returns" / "customer_returns.txt", "amazon-fba-returns", engine=engine)  # fmt: skip
     returns = {r["return_id"]: r for r in table_rows(engine, "returns")}
     sellable = returns["114-2962899-5762619:NW-TEE-S:LPNRR123456789"]
     at = datetime(2025, 6, 5, 15, 31, 40, tzinfo=UTC)
@@ -74,7 +74,7 @@ def test_fba_returns_conditions_and_ids(engine: Engine) -> None:
 
 
 def test_returns_customer_comments_never_stored(engine: Engine) -> None:
-    jobs.import_file(FIXTURES / "amazon-fba-returns" / "customer_returns.txt", "amazon-fba-returns", engine=engine)  # fmt: skip
+    pipeline.import_file(FIXTURES / "amazon-fba-returns" / "customer_returns.txt", "amazon-fba-returns", engine=engine)  # fmt: skip
     from tests.connectors_support import quarantined
 
     (bad,) = quarantined(engine)
@@ -93,7 +93,7 @@ def test_real_square_item_library(engine: Engine) -> None:
                     "sellable",
                 )
                 expected[key] = int(cell)
-    report = jobs.import_file(path, "square-items", engine=engine)
+    report = pipeline.import_file(path, "square-items", engine=engine)
     assert report.ok and report.system == "pos"
     assert stock_by_key(engine, system="pos") == expected
     assert expected[("TVM McHenry", "IGQU4RAFVA4CAZ7TNLRPWFQH", "sellable")] == 131
@@ -101,7 +101,9 @@ def test_real_square_item_library(engine: Engine) -> None:
 
 
 def test_square_fixture_sku_or_token_and_negative(engine: Engine) -> None:
-    jobs.import_file(FIXTURES / "square-items" / "item_library.csv", "square-items", engine=engine)
+    pipeline.import_file(
+        FIXTURES / "square-items" / "item_library.csv", "square-items", engine=engine
+    )
     assert stock_by_key(engine) == {
         ("Main Street Store", "NW-TEE-S", "sellable"): 6,
         ("Main Street Store", "CPHBEZFVIK625CRXBJNYWQEZ", "sellable"): 3,
@@ -114,7 +116,9 @@ def test_square_creates_draft_items_when_pos_owns_the_item_master(
 ) -> None:
     monkeypatch.setenv("INVGOV_ITEM_MASTER_SYSTEM", "pos")
     get_settings.cache_clear()
-    jobs.import_file(FIXTURES / "square-items" / "item_library.csv", "square-items", engine=engine)
+    pipeline.import_file(
+        FIXTURES / "square-items" / "item_library.csv", "square-items", engine=engine
+    )
     items = {i["sku"]: (i["name"], i["lifecycle_status"], i["category"]) for i in table_rows(engine, "items")}  # fmt: skip
     assert items == {
         "NW-TEE-S": ("Trail Tee - S", "draft", "Camping"),

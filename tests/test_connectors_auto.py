@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from connectors.auto import FORMATS, detect
 from connectors.errors import FileRefused
 from connectors.reading import read_path, read_text_table
@@ -72,7 +72,7 @@ def test_canonical_files_by_name_or_header(file_name: str, text: str, entity: st
 def test_auto_import_says_what_it_chose(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("order_id,channel,placed_at\nA-1,web,2025-01-01T10:00:00Z\n")
-    report = jobs.import_file(path, "auto", engine=engine)
+    report = pipeline.import_file(path, "auto", engine=engine)
     assert report.ok and report.source == "orders" and report.notes[0] == "detected format orders"
     assert count(engine, "orders") == 1
 
@@ -80,5 +80,5 @@ def test_auto_import_says_what_it_chose(engine: Engine, tmp_path: Path) -> None:
 def test_auto_refuses_an_unknown_header_and_writes_nothing(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "mystery.csv"
     path.write_text("colour,size\nred,large\n")
-    report = jobs.import_file(path, "auto", engine=engine)
+    report = pipeline.import_file(path, "auto", engine=engine)
     assert not report.ok and "no known format fits the header" in (report.reason or "")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from connectors.auto import FORMATS, detect
 from connectors.reading import read_path
 from connectors.sources import SOURCES, SourceContext, prepare_file
@@ -35,8 +35,8 @@ class Case:
     def path(self) -> Path:
         return FIXTURES / self.fixture
 
-    def options(self) -> jobs.ImportOptions:
-        return jobs.ImportOptions(mapping=MAPPINGS / self.mapping if self.mapping else None)
+    def options(self) -> pipeline.ImportOptions:
+        return pipeline.ImportOptions(mapping=MAPPINGS / self.mapping if self.mapping else None)
 
 
 CASES = [
@@ -105,7 +105,7 @@ def test_bad_row_is_quarantined_with_file_and_line(
     case: Case, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     owned_by(case, monkeypatch)
-    report = jobs.import_file(case.path, case.source, engine=engine, options=case.options())
+    report = pipeline.import_file(case.path, case.source, engine=engine, options=case.options())
     assert report.ok, report.reason
     assert report.quarantined == 1
     (row,) = quarantined(engine)
@@ -120,9 +120,9 @@ def test_second_import_changes_nothing(
     case: Case, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     owned_by(case, monkeypatch)
-    first = jobs.import_file(case.path, case.source, engine=engine, options=case.options())
+    first = pipeline.import_file(case.path, case.source, engine=engine, options=case.options())
     before = (all_counts(engine), len(quarantined(engine)))
-    second = jobs.import_file(case.path, case.source, engine=engine, options=case.options())
+    second = pipeline.import_file(case.path, case.source, engine=engine, options=case.options())
     assert first.ok and second.ok
     assert (second.inserted, second.updated) == (0, 0)
     assert (all_counts(engine), len(quarantined(engine))) == before
@@ -139,7 +139,7 @@ def test_unreadable_file_is_refused_and_writes_nothing(
 ) -> None:
     path = tmp_path / case.path.name
     path.write_bytes(content)
-    report = jobs.import_file(path, case.source, engine=engine, options=case.options())
+    report = pipeline.import_file(path, case.source, engine=engine, options=case.options())
     assert not report.ok
     assert report.reason
     assert sum(all_counts(engine).values()) == 0

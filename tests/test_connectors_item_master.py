@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.settings import get_settings
 from tests.conftest import require_realdata
 from tests.connectors_support import csv_rows, table_rows
@@ -24,8 +24,8 @@ def test_shared_skus_resolve_to_the_same_items(engine: Engine, shopify_master: N
     shop_skus = {r["SKU"] for r in shop_rows if r["SKU"]}
     amazon_skus = {r["sku"] for r in csv_rows(amazon, delimiter="\t") if r["quantity"]}
 
-    first = jobs.import_file(shop, "shopify-inventory", engine=engine)
-    second = jobs.import_file(amazon, "amazon-listings", engine=engine)
+    first = pipeline.import_file(shop, "shopify-inventory", engine=engine)
+    second = pipeline.import_file(amazon, "amazon-listings", engine=engine)
     assert first.ok and second.ok
 
     items = {i["sku"]: i for i in table_rows(engine, "items")}
@@ -43,7 +43,7 @@ def test_shared_skus_resolve_to_the_same_items(engine: Engine, shopify_master: N
 
 def test_other_systems_do_not_create_items(engine: Engine, shopify_master: None) -> None:
     amazon = require_realdata("amazon", "inventory_report_it_2024-01-29.txt")
-    jobs.import_file(amazon, "amazon-listings", engine=engine)
+    pipeline.import_file(amazon, "amazon-listings", engine=engine)
     assert table_rows(engine, "items") == []
 
 
@@ -51,8 +51,8 @@ def test_reimporting_the_master_inventory_changes_nothing(
     engine: Engine, shopify_master: None
 ) -> None:
     shop = require_realdata("shopify", "inventory_export_legacy_location_columns_poptoys.csv")
-    jobs.import_file(shop, "shopify-inventory", engine=engine)
-    again = jobs.import_file(shop, "shopify-inventory", engine=engine)
+    pipeline.import_file(shop, "shopify-inventory", engine=engine)
+    again = pipeline.import_file(shop, "shopify-inventory", engine=engine)
     assert (again.inserted, again.updated) == (0, 0)
 
 
@@ -62,14 +62,14 @@ def test_stock_files_create_missing_items_but_never_change_existing_ones(
     from tests.conftest import FIXTURES
 
     inventory = FIXTURES / "shopify-inventory" / "inventory_export.csv"
-    jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    pipeline.import_file(inventory, "shopify-inventory", engine=engine)
     items = {i["sku"]: i for i in table_rows(engine, "items")}
     sku = sorted(items)[0]
     # The item master (shopify) then activates and renames the item through a products-like file.
     edit = tmp_path / "items.csv"
     edit.write_text(f"sku,name,lifecycle_status\n{sku},Curated name,active\n")
-    assert jobs.import_file(edit, "items", engine=engine, system="shopify").updated == 1
-    again = jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    assert pipeline.import_file(edit, "items", engine=engine, system="shopify").updated == 1
+    again = pipeline.import_file(inventory, "shopify-inventory", engine=engine)
     assert again.ok and again.inserted == 0 and again.updated == 0
     item = {i["sku"]: i for i in table_rows(engine, "items")}[sku]
     assert (item["name"], item["lifecycle_status"]) == ("Curated name", "active")

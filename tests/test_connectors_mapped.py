@@ -10,15 +10,15 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from tests.conftest import FIXTURES
 from tests.connectors_support import all_counts, quarantined, table_rows
 
 MAPPINGS = Path(__file__).resolve().parent.parent / "connectors" / "mappings"
 
 
-def run(path: Path, mapping: Path, engine: Engine, **options: object) -> jobs.ImportReport:
-    return jobs.import_file(path, "mapped", engine=engine, options=jobs.ImportOptions(mapping=mapping, **options))  # type: ignore[arg-type]  # fmt: skip
+def run(path: Path, mapping: Path, engine: Engine, **options: object) -> pipeline.ImportReport:
+    return pipeline.import_file(path, "mapped", engine=engine, options=pipeline.ImportOptions(mapping=mapping, **options))  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_wms_stock_unpivots_states_and_reads_local_dates(engine: Engine) -> None:
@@ -123,7 +123,7 @@ def test_mapping_mistakes_are_refused_and_write_nothing(
 
 
 def test_mapped_without_a_mapping_is_refused(engine: Engine) -> None:
-    report = jobs.import_file(FIXTURES / "mapped" / "wms_stock.csv", "mapped", engine=engine)
+    report = pipeline.import_file(FIXTURES / "mapped" / "wms_stock.csv", "mapped", engine=engine)
     assert not report.ok and "--mapping" in (report.reason or "")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.settings import get_settings
 from tests.conftest import FIXTURES, REALDATA, require_realdata
 from tests.connectors_support import count, csv_rows, quarantined, table_rows
@@ -62,7 +62,7 @@ def test_real_product_file_imports_without_refusal(
         if r[sku_column]
         and "E+" not in r["Variant Barcode" if sku_column == "Variant SKU" else "Barcode"]
     }
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert report.ok, report.reason
     assert count(engine, "items") == len(skus)
     mappings = table_rows(engine, "sku_mappings", system="shopify")
@@ -75,7 +75,7 @@ def test_official_template_barcodes_names_and_lifecycles(
     path = require_realdata("shopify", "product_template_official_2023.csv")
     rows = csv_rows(path)
     status_by_handle = {r["Handle"]: r["Status"] for r in rows if r["Status"]}
-    jobs.import_file(path, "shopify-products", engine=engine)
+    pipeline.import_file(path, "shopify-products", engine=engine)
     items = {i["sku"]: i for i in table_rows(engine, "items")}
     first = rows[0]
     assert items[first["Variant SKU"]]["barcode"] == first["Variant Barcode"] == "365275101829"
@@ -100,7 +100,7 @@ def test_excel_resaved_template_quarantines_exactly_its_damaged_barcodes(
         if n == "Variant Barcode"
     )
     damaged = [line for line, cells in rows_with_lines(path) if "E+" in cells[barcode]]
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert report.ok
     rows = quarantined(engine)
     assert [r["line_number"] for r in rows] == damaged and len(damaged) == 16
@@ -116,7 +116,7 @@ def test_rieker_style_skus_keep_a_barcode_only_when_unambiguous(
     for row in csv_rows(path):
         if row["Variant SKU"]:
             barcodes[row["Variant SKU"]].add(row["Variant Barcode"].removeprefix("'"))
-    jobs.import_file(path, "shopify-products", engine=engine)
+    pipeline.import_file(path, "shopify-products", engine=engine)
     items = {i["sku"]: i for i in table_rows(engine, "items")}
     for sku, codes in barcodes.items():
         assert items[sku]["barcode"] == (next(iter(codes)) if len(codes) == 1 else None)
@@ -130,7 +130,7 @@ def test_2025_template_fills_parents_forward_and_counts_variants_without_sku(
     path = require_realdata("shopify", "products_2025_new_template_format_stoa.csv")
     rows = csv_rows(path)
     without_sku = sum(1 for r in rows if not r["SKU"])
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert f"{without_sku} variant(s) without a SKU" in report.notes
     items = {i["sku"]: i for i in table_rows(engine, "items")}
     assert items["STOA-02-FSP-S"]["brand"] == "stOa"
@@ -144,7 +144,7 @@ def test_demo_store_without_skus_creates_nothing_and_says_so(
     path = require_realdata("shopify", "products_export_demo_store_2023.csv")
     rows = csv_rows(path)
     variants = sum(1 for r in rows if r["Option1 Value"])
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert report.ok and count(engine, "items") == 0
     assert f"{variants} variant(s) without a SKU" in report.notes
 
@@ -156,9 +156,9 @@ def test_products_of_a_non_owner_are_held_and_mapped_not_created(
     # the erp's items file); the two others are no items, so no mapping points at them.
     erp_items = tmp_path / "items.csv"
     erp_items.write_text("sku,name,lifecycle_status\nNW-MUG,Camp Mug,active\n")
-    assert jobs.import_file(erp_items, "canonical", engine=engine).ok
+    assert pipeline.import_file(erp_items, "canonical", engine=engine).ok
     path = FIXTURES / "shopify-products" / "products_export.csv"
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert report.ok and count(engine, "items") == 1
     assert [(m["system"], m["system_sku"]) for m in table_rows(engine, "sku_mappings")] == [
         ("shopify", "NW-MUG")
@@ -179,7 +179,7 @@ def test_products_of_a_non_owner_are_held_and_mapped_not_created(
 
 
 def test_fixture_values(engine: Engine, shopify_master: None) -> None:
-    jobs.import_file(
+    pipeline.import_file(
         FIXTURES / "shopify-products" / "products_export.csv", "shopify-products", engine=engine
     )
     items = {i["sku"]: i for i in table_rows(engine, "items")}
@@ -199,6 +199,6 @@ def test_every_real_shopify_file_is_recognised_by_auto(engine: Engine) -> None:
     if not folder.exists():
         pytest.skip(f"real exports absent: {folder}")
     for path in sorted(folder.glob("*.csv")):
-        report = jobs.import_file(path, "auto", engine=engine)
+        report = pipeline.import_file(path, "auto", engine=engine)
         assert report.ok, f"{path.name}: {report.reason}"
         assert report.notes[0].startswith("detected format shopify-")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.settings import get_settings
 from tests.conftest import FIXTURES, require_realdata
 from tests.connectors_support import count, csv_rows, quarantined, table_rows
@@ -51,7 +51,7 @@ def mtime(path: Path) -> datetime:
 def test_real_inventory_file_loads_every_stocked_quantity(name: str, engine: Engine) -> None:
     path = require_realdata("shopify", name)
     expected = expected_stock(path)
-    report = jobs.import_file(path, "shopify-inventory", engine=engine)
+    report = pipeline.import_file(path, "shopify-inventory", engine=engine)
     assert report.ok, report.reason
     rows = table_rows(engine, "stock_levels")
     assert {
@@ -66,8 +66,8 @@ def test_inventory_exact_values(engine: Engine) -> None:
     legacy = require_realdata("shopify", "inventory_export_legacy_location_columns_poptoys.csv")
     rows_2025 = require_realdata("shopify", "inventory_export_2025_onhand_bin.csv")
     first = csv_rows(legacy)[0]
-    jobs.import_file(legacy, "shopify-inventory", engine=engine)
-    jobs.import_file(rows_2025, "shopify-inventory", engine=engine)
+    pipeline.import_file(legacy, "shopify-inventory", engine=engine)
+    pipeline.import_file(rows_2025, "shopify-inventory", engine=engine)
     stock = {(r["location_id"], r["system_sku"], r["status"]): r["quantity"] for r in table_rows(engine, "stock_levels")}  # fmt: skip
     assert stock[("POPTOYS", "198880", "sellable")] == int(first["POPTOYS"]) == 23
     assert stock[("Underground Sports Shop", "book-McConaughey-Poems-Prayers", "sellable")] == 609
@@ -79,7 +79,7 @@ def test_inventory_exact_values(engine: Engine) -> None:
 def test_not_stocked_is_no_row_and_is_reported(engine: Engine) -> None:
     path = require_realdata("shopify", "inventory_export_2025_onhand_bin.csv")
     not_stocked = sum(1 for r in csv_rows(path) if r["Available (not editable)"] == "not stocked")
-    report = jobs.import_file(path, "shopify-inventory", engine=engine)
+    report = pipeline.import_file(path, "shopify-inventory", engine=engine)
     assert f"{not_stocked} variant-location pair(s) not stocked (no stock row)" in report.notes
     assert not_stocked == 194
 
@@ -87,8 +87,8 @@ def test_not_stocked_is_no_row_and_is_reported(engine: Engine) -> None:
 def test_as_of_option_wins_over_the_file_time(engine: Engine) -> None:
     path = FIXTURES / "shopify-inventory" / "inventory_export.csv"
     as_of = datetime(2025, 2, 1, 6, 0, tzinfo=UTC)
-    report = jobs.import_file(
-        path, "shopify-inventory", engine=engine, options=jobs.ImportOptions(as_of=as_of)
+    report = pipeline.import_file(
+        path, "shopify-inventory", engine=engine, options=pipeline.ImportOptions(as_of=as_of)
     )
     assert "snapshot time taken from --as-of (2025-02-01T06:00:00Z)" in report.notes
     stock = {(r["location_id"], r["system_sku"], r["status"]): r["quantity"] for r in table_rows(engine, "stock_levels", as_of=as_of)}  # fmt: skip
@@ -115,7 +115,7 @@ def order_expectations(path: Path) -> tuple[int, int, int]:
 def test_real_orders_export(engine: Engine) -> None:
     path = require_realdata("shopify", "orders_export_pii_stripped_excel_resaved.csv")
     orders, lines, shipped = order_expectations(path)
-    report = jobs.import_file(path, "shopify-orders", engine=engine)
+    report = pipeline.import_file(path, "shopify-orders", engine=engine)
     assert report.ok and report.quarantined == 0
     assert (count(engine, "orders"), count(engine, "order_lines"), count(engine, "shipments")) == (orders, lines, shipped)  # fmt: skip
     (order,) = table_rows(engine, "orders", order_id="#4087")
@@ -136,7 +136,7 @@ def test_spreadsheet_times_use_the_configured_zone(
     monkeypatch.setenv("INVGOV_SOURCE_TIMEZONE", "America/Toronto")
     get_settings.cache_clear()
     path = require_realdata("shopify", "orders_export_pii_stripped_excel_resaved.csv")
-    report = jobs.import_file(path, "shopify-orders", engine=engine)
+    report = pipeline.import_file(path, "shopify-orders", engine=engine)
     assert (
         "timestamps without offset read in time zone America/Toronto (dates day first)"
         in report.notes
@@ -147,7 +147,7 @@ def test_spreadsheet_times_use_the_configured_zone(
 
 def test_fixture_orders_offsets_channels_and_lines(engine: Engine) -> None:
     path = FIXTURES / "shopify-orders" / "orders_export.csv"
-    jobs.import_file(path, "shopify-orders", engine=engine)
+    pipeline.import_file(path, "shopify-orders", engine=engine)
     orders = {o["order_id"]: o for o in table_rows(engine, "orders")}
     assert orders["#1001"]["placed_at"] == datetime(2025, 3, 9, 4, 45, 10, tzinfo=UTC)
     assert orders["#1002"]["channel"] == "pos"
@@ -164,7 +164,7 @@ def test_personal_data_is_never_stored(engine: Engine, tmp_path: Path) -> None:
     text = (FIXTURES / "shopify-orders" / "orders_export.csv").read_text(encoding="utf-8")
     broken = tmp_path / "orders_export.csv"
     broken.write_text(text.replace("2025-03-09 12:00:00 -0400", "soon"), encoding="utf-8")
-    report = jobs.import_file(broken, "shopify-orders", engine=engine)
+    report = pipeline.import_file(broken, "shopify-orders", engine=engine)
     assert report.ok and report.quarantined == 2  # ours and the fixture's own
     stored = repr(
         [table_rows(engine, e) for e in ("orders", "order_lines", "shipments")]

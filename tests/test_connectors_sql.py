@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from tests.connectors_support import all_counts, quarantined, table_rows
 
 QUERY = """
@@ -51,7 +51,7 @@ def test_rows_are_read_and_validated(source_db: Path, tmp_path: Path, engine: En
         tmp_path,
         f'url = "sqlite:///{source_db}"\nsystem = "wms"\nentity = "stock_levels"\nquery = """{QUERY}"""\n',
     )
-    report = jobs.import_file(mapping, "sql", engine=engine)
+    report = pipeline.import_file(mapping, "sql", engine=engine)
     assert report.ok, report.reason
     assert (report.system, report.read, report.inserted, report.quarantined) == ("wms", 4, 3, 1)
     stock = {(r["location_id"], r["system_sku"]): (r["quantity"], r["as_of"]) for r in table_rows(engine, "stock_levels")}  # fmt: skip
@@ -65,7 +65,7 @@ def test_rows_are_read_and_validated(source_db: Path, tmp_path: Path, engine: En
     assert (
         bad["line_number"] == 3 and "twelve" in bad["raw_text"] and "whole number" in bad["reason"]
     )
-    again = jobs.import_file(mapping, "sql", engine=engine)
+    again = pipeline.import_file(mapping, "sql", engine=engine)
     assert (again.inserted, again.updated) == (0, 0) and len(quarantined(engine)) == 1
 
 
@@ -74,7 +74,7 @@ def test_url_from_environment_and_mapping_option(
 ) -> None:
     monkeypatch.setenv("WMS_TEST_URL", f"sqlite:///{source_db}")
     mapping = mapping_file(tmp_path, f'url_env = "WMS_TEST_URL"\nentity = "stock_levels"\nquery = """{QUERY}"""\n')  # fmt: skip
-    report = jobs.import_file(mapping, "sql", system="wms", engine=engine, options=jobs.ImportOptions(mapping=mapping))  # fmt: skip
+    report = pipeline.import_file(mapping, "sql", system="wms", engine=engine, options=pipeline.ImportOptions(mapping=mapping))  # fmt: skip
     assert report.ok and report.inserted == 3
 
 
@@ -90,7 +90,7 @@ def test_nothing_is_written_to_the_source_and_failures_refuse(
     query: str, says: str, source_db: Path, tmp_path: Path, engine: Engine
 ) -> None:
     mapping = mapping_file(tmp_path, f'url = "sqlite:///{source_db}"\nentity = "stock_levels"\nquery = """{query}"""\n')  # fmt: skip
-    report = jobs.import_file(mapping, "sql", engine=engine)
+    report = pipeline.import_file(mapping, "sql", engine=engine)
     assert not report.ok and says in (report.reason or "")
     with sqlite3.connect(source_db) as conn:
         assert conn.execute("SELECT count(*) FROM wms_stock").fetchone() == (4,)
@@ -100,6 +100,6 @@ def test_nothing_is_written_to_the_source_and_failures_refuse(
 
 def test_missing_database_is_refused(tmp_path: Path, engine: Engine) -> None:
     mapping = mapping_file(tmp_path, f'url = "sqlite:///{tmp_path}/absent.db"\nentity = "orders"\nquery = "SELECT 1"\n')  # fmt: skip
-    report = jobs.import_file(mapping, "sql", engine=engine)
+    report = pipeline.import_file(mapping, "sql", engine=engine)
     assert not report.ok and "no SQLite database" in (report.reason or "")
     assert not (tmp_path / "absent.db").exists()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-import jobs
+import pipeline
 from cli.main import main
 from core.db import DatabaseBusy, dispose_engines, get_engine, read_session, write_session
 from core.engines import SUPPORTED, integer_division
@@ -132,7 +132,7 @@ def test_init_import_detect_and_the_exceptions_page(
     monkeypatch.setenv("INVGOV_ADMIN_PASSWORD", "admin-password-1")
     get_settings.cache_clear()
     assert main(["init"]) == 0  # idempotent on the migrated database; creates the admin
-    reports = jobs.import_paths([FIXTURES / "canonical"], "canonical")
+    reports = pipeline.import_paths([FIXTURES / "canonical"], "canonical")
     assert [r.status for r in reports] == ["committed"] * 6
     capsys.readouterr()
     assert main(["detect", "--as-of", "2026-01-21T09:30:00Z"]) == 0
@@ -162,7 +162,7 @@ def test_export_parquet_writes_every_entity_as_stored(
 ) -> None:
     import pyarrow.parquet as pq
 
-    jobs.import_paths([FIXTURES / "canonical"], "canonical")
+    pipeline.import_paths([FIXTURES / "canonical"], "canonical")
     assert main(["export", "parquet", str(tmp_path / "lake")]) == 0
     # 3 locations, 3 items, 1 mapping, 3 orders, 4 lines, 2 returns (R-3 is quarantined); 11
     # canonical tables and 4 steward tables metrics read (book systems, field ownership, the

@@ -95,9 +95,11 @@ def test_the_lake_reads_back_every_stored_value(
 
 def jobs_import(db_url: str, folder: Path) -> list[str]:
     """Import a canonical folder; the status of each file."""
-    import jobs
+    import pipeline
 
-    return [r.status for r in jobs.import_paths([folder], "canonical", engine=get_engine(db_url))]
+    return [
+        r.status for r in pipeline.import_paths([folder], "canonical", engine=get_engine(db_url))
+    ]
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-import jobs
+import pipeline
 from cli.main import main
 from cli.setup_commands import cmd_setup
 from core.db import read_session, write_session
@@ -70,7 +70,7 @@ def test_setup_is_due_on_an_empty_database_until_answered(engine: Engine) -> Non
 
 def test_setup_is_not_due_once_the_database_holds_data(engine: Engine) -> None:
     assert _needs(engine)
-    jobs.import_paths([FIXTURES / "canonical"], "canonical", engine=engine)
+    pipeline.import_paths([FIXTURES / "canonical"], "canonical", engine=engine)
     assert not _needs(engine)
 
 
@@ -99,13 +99,13 @@ def test_a_bad_second_answer_stores_neither(engine: Engine) -> None:
 def test_the_item_master_answer_decides_which_files_create_items(engine: Engine) -> None:
     people = make_people(engine)
     # default item master (erp): a Shopify stock file records stock, creates no item
-    assert jobs.import_file(SHOPIFY_STOCK, "shopify-inventory", engine=engine).ok
+    assert pipeline.import_file(SHOPIFY_STOCK, "shopify-inventory", engine=engine).ok
     assert table_rows(engine, "items") == []
     with write_session(engine) as session:
         first_run.answer_setup(
             session=session, actor=people["steward1"], item_master="shopify", warehouse_stock="wms"
         )
-    assert jobs.import_file(SHOPIFY_STOCK, "shopify-inventory", engine=engine).ok
+    assert pipeline.import_file(SHOPIFY_STOCK, "shopify-inventory", engine=engine).ok
     skus = {i["sku"] for i in table_rows(engine, "items")}
     assert {"NW-TEE-S", "NW-TEE-M"} <= skus  # NW-MUG is quarantined (Available: lots)
 

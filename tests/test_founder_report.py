@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from cli.main import main
 from core.timeutil import iso_z, utcnow, week_start
 from metrics.compute import reading
@@ -66,7 +66,9 @@ def _stock(tmp: Path) -> Path:
 def brand(engine: Engine, tmp_path: Path) -> Engine:
     add(engine, item("TEE-A", 1, unit_cost=Decimal("10.00")), item("TEE-B", 2, unit_cost=None),
         item("TEE-C", 3, unit_cost=Decimal("2.50")))  # fmt: skip
-    reports = jobs.import_paths([_counts(tmp_path), _stock(tmp_path)], "canonical", engine=engine)
+    reports = pipeline.import_paths(
+        [_counts(tmp_path), _stock(tmp_path)], "canonical", engine=engine
+    )
     assert all(r.ok for r in reports), [r.reason for r in reports]
     return engine
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.db import read_session, write_session
 from core.timeutil import iso_z, utcnow
 from governance import lifecycle, queue
@@ -50,7 +50,7 @@ def _stock(folder: Path, shopify: int, hours_ago: int) -> Path:
 
 
 def _import(engine: Engine, path: Path) -> None:
-    [report] = jobs.import_paths([path], "canonical", engine=engine)  # detection runs after it
+    [report] = pipeline.import_paths([path], "canonical", engine=engine)  # detection runs after it
     assert report.ok, report.reason
 
 

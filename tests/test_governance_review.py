@@ -19,7 +19,6 @@ from governance.completion import completion
 from governance.errors import GovernanceError, PermissionDenied, UnreviewedLines
 from governance.gov_kpis import governance_kpis
 from governance.permissions import actor_by_name
-from governance.pipeline import detection_deferred
 from tests.governance_support import AS_OF, exceptions, insert_exception, make_people
 
 
@@ -33,8 +32,7 @@ def _export(week: str, fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
 def test_minutes_of_a_demo_week_list_every_item_with_its_decision(
     engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with detection_deferred():
-        load_demo(orders=300, seed=7, engine=engine)
+    load_demo(orders=300, seed=7, engine=engine)
     week = week_label(utcnow())
     with write_session(engine) as session:
         items = review.open_review(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-import jobs
+import pipeline
 from core.schema import (
     HeldItemChange,
+    ImportRun,
     Item,
     ItemChange,
     Order,
@@ -28,12 +29,12 @@ def _rows(engine: Engine, model: type) -> list:
         return list(conn.execute(select(model.__table__)).all())
 
 
-def _by_file(reports: list[jobs.ImportReport]) -> dict[str, jobs.ImportReport]:
+def _by_file(reports: list[pipeline.ImportReport]) -> dict[str, pipeline.ImportReport]:
     return {r.file: r for r in reports}
 
 
 def test_canonical_folder_loads_and_second_import_changes_nothing(engine: Engine) -> None:
-    first = _by_file(jobs.import_paths([CANONICAL], "canonical"))
+    first = _by_file(pipeline.import_paths([CANONICAL], "canonical"))
     assert all(r.ok for r in first.values())
     # locations 3, items 3, mapping 1, orders 3, lines 4 (one for an unknown order), returns 2 good
     assert {f: r.inserted for f, r in first.items()} == {
@@ -48,7 +49,7 @@ def test_canonical_folder_loads_and_second_import_changes_nothing(engine: Engine
     quarantine_before = _rows(engine, QuarantinedRow)
     items_before = _rows(engine, Item)
 
-    second = jobs.import_paths([CANONICAL], "canonical")
+    second = pipeline.import_paths([CANONICAL], "canonical")
     assert all(r.inserted == 0 and r.updated == 0 for r in second)
     assert sum(r.unchanged for r in second) == 3 + 3 + 1 + 3 + 4 + 2
     assert entity_counts(engine) == counts_before
@@ -57,7 +58,7 @@ def test_canonical_folder_loads_and_second_import_changes_nothing(engine: Engine
 
 
 def test_bad_row_is_quarantined_with_line_and_reason_and_the_rest_loads(engine: Engine) -> None:
-    report = jobs.import_file(CANONICAL / "returns.csv", "canonical")
+    report = pipeline.import_file(CANONICAL / "returns.csv", "canonical")
     assert (report.read, report.inserted, report.quarantined) == (3, 2, 1)
     [bad] = _rows(engine, QuarantinedRow)
     assert bad.line_number == 4  # header is line 1; R-3 is the third data line
@@ -68,7 +69,7 @@ def test_bad_row_is_quarantined_with_line_and_reason_and_the_rest_loads(engine: 
 
 
 def test_timestamps_vocabularies_and_attributes_are_normalised(engine: Engine) -> None:
-    jobs.import_paths(
+    pipeline.import_paths(
         [CANONICAL / "locations.csv", CANONICAL / "items.csv", CANONICAL / "orders.csv"],
         "canonical",
     )
@@ -89,11 +90,11 @@ def test_timestamps_vocabularies_and_attributes_are_normalised(engine: Engine) -
 
 
 def test_binary_file_is_refused_and_nothing_is_written(engine: Engine, tmp_path: Path) -> None:
-    jobs.import_paths([CANONICAL / "locations.csv"], "canonical")
+    pipeline.import_paths([CANONICAL / "locations.csv"], "canonical")
     before = entity_counts(engine), _rows(engine, QuarantinedRow)
     binary = tmp_path / "orders.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    report = jobs.import_file(binary, "canonical")
+    report = pipeline.import_file(binary, "canonical")
     assert not report.ok
     assert (
         report.summary()
@@ -110,7 +111,7 @@ def test_wrong_columns_and_empty_files_are_refused(engine: Engine, tmp_path: Pat
     empty.write_text("\n\n")
     unknown = tmp_path / "stuff.csv"
     unknown.write_text("a,b\n1,2\n")
-    reports = _by_file(jobs.import_paths([wrong, empty, unknown], "canonical"))
+    reports = _by_file(pipeline.import_paths([wrong, empty, unknown], "canonical"))
     assert reports["orders.csv"].reason.startswith(
         "not a orders.csv: missing column(s) order_id, channel, placed_at"
     )
@@ -122,14 +123,14 @@ def test_wrong_columns_and_empty_files_are_refused(engine: Engine, tmp_path: Pat
 def test_only_carried_fields_are_written_and_later_duplicate_wins(
     engine: Engine, tmp_path: Path
 ) -> None:
-    jobs.import_file(CANONICAL / "items.csv", "canonical")
+    pipeline.import_file(CANONICAL / "items.csv", "canonical")
     partial = tmp_path / "items.csv"
     partial.write_text(
         "sku,lifecycle_status,name\n"
         "TEE-BLK-M,retired,first value\n"
         "TEE-BLK-M,retired,Tee black M v2\n"
     )
-    report = jobs.import_file(partial, "canonical")
+    report = pipeline.import_file(partial, "canonical")
     assert (report.read, report.updated, report.inserted) == (2, 1, 0)
     with engine.connect() as conn:
         tee = conn.execute(select(Item.__table__).where(Item.sku == "TEE-BLK-M")).one()
@@ -153,13 +154,13 @@ def test_only_carried_fields_are_written_and_later_duplicate_wins(
 def test_items_from_a_non_owning_system_are_held_not_applied(
     engine: Engine, tmp_path: Path
 ) -> None:
-    jobs.import_file(CANONICAL / "items.csv", "canonical")
+    pipeline.import_file(CANONICAL / "items.csv", "canonical")
     before = _rows(engine, Item)
     shop = tmp_path / "items.csv"
     shop.write_text(
         "sku,name,lifecycle_status\nTEE-BLK-M,Shopify title,active\nNEW-ONE,New from shop,active\n"
     )
-    report = jobs.import_file(shop, "canonical", system="shopify")
+    report = pipeline.import_file(shop, "canonical", system="shopify")
     assert report.ok and report.inserted == 0 and report.updated == 0
     assert _rows(engine, Item) == before
     with engine.connect() as conn:
@@ -176,7 +177,7 @@ def test_items_from_a_non_owning_system_are_held_not_applied(
         ).all()
     assert held == [("TEE-BLK-M", "name", "Shopify title", "Tee black M")]
     assert mappings == [("shopify", "TEE-BLK-M", "TEE-BLK-M")]
-    again = jobs.import_file(shop, "canonical", system="shopify")
+    again = pipeline.import_file(shop, "canonical", system="shopify")
     assert again.inserted == again.updated == 0
     assert "1 SKU(s) unknown to the item master" in " ".join(again.notes)
 
@@ -184,10 +185,10 @@ def test_items_from_a_non_owning_system_are_held_not_applied(
 def test_items_without_created_at_get_the_import_time(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "items.csv"
     path.write_text("sku,lifecycle_status\nNEW-1,draft\n")
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     with engine.connect() as conn:
         created = conn.execute(select(Item.created_at)).scalar_one()
-        finished = conn.execute(select(jobs.ImportRun.started_at)).scalar_one()
+        finished = conn.execute(select(ImportRun.started_at)).scalar_one()
     assert report.inserted == 1
     assert created == finished
 
@@ -203,14 +204,14 @@ def test_encodings_delimiters_and_line_endings(engine: Engine, tmp_path: Path) -
     (folder / "items.csv").write_bytes(
         '\ufeffsku\tname\tlifecycle_status\nA-1\t"two\nlines \u2013 ok"\tactive\nA-2\tplain\tdraft'.encode()
     )
-    reports = jobs.import_paths([folder], "canonical")
+    reports = pipeline.import_paths([folder], "canonical")
     assert [(r.file, r.inserted, r.quarantined) for r in reports] == [
         ("locations.csv", 1, 0),
         ("items.csv", 2, 0),
     ]
     with engine.connect() as conn:
         names = dict(conn.execute(select(Item.sku, Item.name)).all())
-        store = conn.execute(select(jobs.ImportRun.file_name)).all()
+        store = conn.execute(select(ImportRun.file_name)).all()
     assert names == {"A-1": "two\nlines \u2013 ok", "A-2": "plain"}
     assert len(store) == 2
 
@@ -219,12 +220,12 @@ def test_quarantine_is_kept_once_per_file_and_line(engine: Engine, tmp_path: Pat
     folder = tmp_path / "q"
     shutil.copytree(CANONICAL, folder)
     for _ in range(3):
-        jobs.import_file(folder / "returns.csv", "canonical")
+        pipeline.import_file(folder / "returns.csv", "canonical")
     assert len(_rows(engine, QuarantinedRow)) == 1
     # a changed file (new sha256) quarantines its bad line again
     with (folder / "returns.csv").open("a") as handle:
         handle.write("R-4,,,,x,,,,,,,,,\r\n")
-    report = jobs.import_file(folder / "returns.csv", "canonical")
+    report = pipeline.import_file(folder / "returns.csv", "canonical")
     reasons = sorted(r.reason for r in _rows(engine, QuarantinedRow))
     assert report.quarantined == 2
     assert reasons == [
@@ -247,7 +248,7 @@ def test_missing_key_required_and_vocabulary_errors_are_quarantined(
         "C-5,2026-01-05T10:00:00Z,DC-01,TEE,10.0,9\n"
         "C-6,2026-01-05T10:00:00Z,DC-01,TEE,10\n"
     )
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert (report.read, report.inserted, report.quarantined) == (6, 2, 4)
     reasons = {r.line_number: r.reason for r in _rows(engine, QuarantinedRow)}
     assert reasons == {
@@ -268,7 +269,7 @@ def test_fractions_are_truncated_before_the_returns_check_and_open_words_lower_c
         "R-SAME,1,Faire,2026-01-05T10:00:00.999Z,2026-01-05T10:00:00Z\n"
         "R-LATE,1,FAIRE,2026-01-05T10:00:01Z,2026-01-05T10:00:00.5Z\n"
     )
-    report = jobs.import_file(tmp_path / "returns.csv", "canonical")
+    report = pipeline.import_file(tmp_path / "returns.csv", "canonical")
     assert (report.inserted, report.quarantined) == (1, 1)
     [kept] = _rows(engine, Return)
     assert (kept.return_id, kept.channel) == ("R-SAME", "faire")

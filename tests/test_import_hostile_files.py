@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.settings import get_settings
 from tests.connectors_support import all_counts, table_rows
 
@@ -28,7 +28,7 @@ def test_utf8_with_one_cp1252_line_is_refused_naming_the_line(
         "location_id,name,type\nS-1,Caf\u00e9 nord,store\n".encode()
         + "S-2,Caf\u00e9 sud,store\n".encode("cp1252")
     )
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert report.reason == (
         "mixed encodings: line 3 is not valid UTF-8 (byte 0xE9) while line 2 is UTF-8 text: "
         "re-export the whole file as UTF-8"
@@ -42,7 +42,7 @@ def test_a_bom_that_the_file_breaks_is_refused(engine: Engine, tmp_path: Path) -
         b"\xef\xbb\xbflocation_id,name,type\nS-1,plain,store\n"
         + "S-2,\u00e9,store\n".encode("cp1252")
     )
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert report.reason == (
         "line 3 is not valid UTF-8 (byte 0xE9) though the file starts with a UTF-8 "
         "byte-order mark: re-export the whole file as UTF-8"
@@ -56,7 +56,7 @@ def test_the_encoding_is_said_in_the_notes(engine: Engine, tmp_path: Path) -> No
         path.parent.mkdir()
     cp.write_bytes("location_id,name,type\nS-1,Caf\u00e9,store\n".encode("cp1252"))
     utf.write_bytes("location_id,name,type\nS-2,Caf\u00e9,store\n".encode())
-    first, second = jobs.import_file(cp, "canonical"), jobs.import_file(utf, "canonical")
+    first, second = pipeline.import_file(cp, "canonical"), pipeline.import_file(utf, "canonical")
     assert (
         "text encoding: cp1252, not UTF-8 (line 2 has byte 0xE9, and no line holds UTF-8 text)"
         in first.notes
@@ -73,7 +73,7 @@ def test_a_mapping_encoding_the_file_breaks_names_the_line(engine: Engine, tmp_p
     )
     path = tmp_path / "export.csv"
     path.write_bytes(b"id,kind\nA,store\nB,st\xe9re\n")
-    report = jobs.import_file(path, "mapped", options=jobs.ImportOptions(mapping=mapping))
+    report = pipeline.import_file(path, "mapped", options=pipeline.ImportOptions(mapping=mapping))
     assert report.reason is not None
     assert report.reason.startswith("line 3 is not valid the mapping's encoding utf-8")
 
@@ -88,7 +88,7 @@ def test_near_misses_of_canonical_columns_are_refused(
 ) -> None:
     path = tmp_path / "items.csv"
     path.write_text(f"{header}\nA-1,x,active,y\n")
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert not report.ok
     assert f"looks like {column!r} but is not it" in (report.reason or "")
     assert f"rename it to {column}" in (report.reason or "")
@@ -100,7 +100,7 @@ def test_header_names_are_trimmed_and_other_extras_stay_attributes(
 ) -> None:
     path = tmp_path / "items.csv"
     path.write_text(" sku ,\u00a0name\t,lifecycle_status,colour\nA-1,Tee,active,blue\n")
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert report.ok and report.inserted == 1
     (item,) = table_rows(engine, "items")
     assert (item["name"], item["attributes"]) == ("Tee", {"colour": "blue"})
@@ -113,9 +113,9 @@ def test_devices_fifos_and_links_to_them_are_refused_without_reading(
     os.mkfifo(fifo)
     link = tmp_path / "items.csv"
     link.symlink_to("/dev/zero")
-    outcome: dict[str, list[jobs.ImportReport]] = {}
+    outcome: dict[str, list[pipeline.ImportReport]] = {}
     worker = threading.Thread(
-        target=lambda: outcome.setdefault("r", jobs.import_paths([fifo, link], "canonical")),
+        target=lambda: outcome.setdefault("r", pipeline.import_paths([fifo, link], "canonical")),
         daemon=True,
     )
     worker.start()
@@ -134,7 +134,7 @@ def test_a_link_to_a_regular_file_is_read(engine: Engine, tmp_path: Path) -> Non
     target.write_text("location_id,type\nS-1,store\n")
     link = tmp_path / "locations.csv"
     link.symlink_to(target)
-    assert jobs.import_file(link, "canonical").inserted == 1
+    assert pipeline.import_file(link, "canonical").inserted == 1
 
 
 def test_files_beyond_the_size_and_row_limits_are_refused(
@@ -148,7 +148,7 @@ def test_files_beyond_the_size_and_row_limits_are_refused(
         "order_id,channel,placed_at\n"
         + "".join(f"O-{i},pos,2026-01-05T10:00:00Z\n" for i in range(4))
     )
-    reports = jobs.import_paths([big, many], "canonical")
+    reports = pipeline.import_paths([big, many], "canonical")
     size_mb = big.stat().st_size / 1024 / 1024
     assert [r.reason for r in reports] == [
         f"the file is {size_mb:,.1f} MB; files up to 1 MB are imported (INVGOV_MAX_FILE_MB): "

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
-import import_impact
-import jobs
+import pipeline
 from core.schema import Base
 from core.settings import get_settings
 from demo import load_demo
 from governance.impact import ExceptionImpact, TypeImpact
+from pipeline import impact as import_impact
 from tests.conftest import PROJECT_ROOT, require_realdata
 
 HEADER = "sku,name,category,brand,barcode,abc_class,lifecycle_status,created_at,approved_at,approved_by\n"
@@ -80,13 +80,13 @@ def tally(impact: ExceptionImpact) -> Counter:
 
 def preview_then_import(
     engine: Engine, path: Path, source: str
-) -> tuple[ExceptionImpact, jobs.ImportReport, Counter]:
+) -> tuple[ExceptionImpact, pipeline.ImportReport, Counter]:
     """Preview (checking it wrote nothing), import for real, and read the table's delta."""
     stored = everything(engine)
     (preview,) = import_impact.preview_files([path], source, engine=engine)
     assert everything(engine) == stored  # no row, aggregate, exception or audit entry survives
     before = exception_states(engine)
-    report = jobs.import_file(path, source, engine=engine)
+    report = pipeline.import_file(path, source, engine=engine)
     assert report.ok, report.reason
     assert preview.exceptions is not None
     return preview.exceptions, report, table_delta(before, exception_states(engine))

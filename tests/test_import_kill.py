@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 
-import jobs
+import pipeline
 from core.engines import EngineKind, kind_of_url
 from core.schema import ImportRun, OrderLine
 from core.status import entity_counts
@@ -50,7 +50,7 @@ def _writing_started(engine: Engine, db_url: str) -> Callable[[], bool]:
 def test_sigkill_mid_import_leaves_the_database_as_before(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    jobs.import_paths([FIXTURES / "canonical"], "canonical")
+    pipeline.import_paths([FIXTURES / "canonical"], "canonical")
     before = entity_counts(engine)
     with engine.connect() as conn:
         runs_before = conn.execute(select(func.count()).select_from(ImportRun)).scalar_one()
@@ -86,6 +86,6 @@ def test_sigkill_mid_import_leaves_the_database_as_before(
         assert conn.execute(select(func.count()).select_from(ImportRun)).scalar_one() == runs_before
 
     # The same file imports completely afterwards.
-    report = jobs.import_file(big, "canonical")
+    report = pipeline.import_file(big, "canonical")
     assert report.ok and report.inserted == LINES
     assert entity_counts(engine)["order_lines"] == LINES + before["order_lines"]

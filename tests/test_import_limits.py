@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import jobs
+import pipeline
 from core.schema import Base
 from core.schema.limits import INT32, limit_of
 from core.timeutil import parse_iso, week_start
@@ -50,7 +50,7 @@ def test_quantities_beyond_the_column_or_the_bound_are_quarantined(
         "O-1,8,A,\u0661\u0662,DC\n"
         "O-1,9,A,-1000000000,DC\n"  # line 10: the negative bound, loads
     )
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert report.ok
     assert (report.read, report.inserted, report.quarantined) == (9, 2, 7)
     beyond = "is beyond the largest quantity accepted (±1,000,000,000, setting INVGOV_MAX_QUANTITY)"
@@ -86,12 +86,12 @@ def test_quantities_at_the_bound_do_not_overflow_the_arithmetic(
         "shipment_id,order_id,line_id,location_id,shipped_at,quantity\n"
         f"S-1,O-1,0,DC,2026-01-06T10:00:00Z,{BOUND}\n"
     )
-    assert all(r.ok for r in jobs.import_paths([folder], "canonical"))
+    assert all(r.ok for r in pipeline.import_paths([folder], "canonical"))
     # An ordinary later import of the same order (a changed line) still applies and refreshes.
     (folder / "order_lines.csv").write_text(
         "order_id,line_id,sku,quantity,allocated_location_id\nO-1,2,A,5,DC\n"
     )
-    assert jobs.import_file(folder / "order_lines.csv", "canonical").ok
+    assert pipeline.import_file(folder / "order_lines.csv", "canonical").ok
     with reading(engine) as conn:
         rows = compute_rows(conn, parse_iso("2026-01-20T00:00:00Z"))
     fill = next(r for r in rows if r.metric == "fill_rate" and r.dim == "all")
@@ -113,7 +113,7 @@ def test_timestamps_outside_the_supported_years_are_quarantined(
         "O-6,shopify,1970-01-01T00:00:00Z\n"  # the first: loads
         "O-7,shopify,\uff12\uff10\uff12\uff16-01-05\n"
     )
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert (report.read, report.inserted, report.quarantined) == (7, 2, 5)
     years = "is outside the supported years 1970–2999"
     assert _reasons(engine) == {
@@ -140,7 +140,7 @@ def test_a_nul_after_the_first_8_kb_is_quarantined_not_stored(
         ).encode()
     )
     assert path.read_bytes().index(b"\x00") > 8192
-    report = jobs.import_file(path, "canonical")
+    report = pipeline.import_file(path, "canonical")
     assert (report.read, report.inserted, report.quarantined) == (402, 400, 2)
     nul = "contains a NUL character (byte 0), which text columns cannot hold"
     assert _reasons(engine) == {402: f"sku {nul}", 403: f"name {nul}"}
@@ -163,7 +163,7 @@ def test_other_values_the_columns_cannot_hold_are_quarantined(
     )
     bundles = tmp_path / "bundle_components.csv"
     bundles.write_text("bundle_sku,component_sku,quantity\nB,A-1,2\nB,A-2,0\nB,A-3,-1\n")
-    reports = jobs.import_paths([items, bundles], "canonical")
+    reports = pipeline.import_paths([items, bundles], "canonical")
     assert [(r.inserted, r.quarantined) for r in reports] == [(1, 4), (1, 2)]
     by_file = {(r["file_name"], r["line_number"]): r["reason"] for r in quarantined(engine)}
     assert by_file == {
@@ -184,8 +184,10 @@ def test_source_formats_quarantine_out_of_range_values_too(engine: Engine, tmp_p
         "A-2\tB002\t1.00\t4294967296\n"
         "A-3\tB003\t1.00\t\uff15\n"
     )
-    report = jobs.import_file(
-        path, "amazon-listings", options=jobs.ImportOptions(as_of=parse_iso("2026-01-05T00:00:00Z"))
+    report = pipeline.import_file(
+        path,
+        "amazon-listings",
+        options=pipeline.ImportOptions(as_of=parse_iso("2026-01-05T00:00:00Z")),
     )
     assert report.ok and (report.inserted, report.quarantined) == (1, 2)
     reasons = _reasons(engine)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-import jobs
+import pipeline
 from core.schema import SystemRecord
 from core.settings import get_settings
 from tests.conftest import FIXTURES, require_realdata
@@ -27,7 +27,7 @@ PRODUCT_FILES = [
 ]
 
 
-def written(report: jobs.ImportReport) -> dict[str, int]:
+def written(report: pipeline.ImportReport) -> dict[str, int]:
     """The report's per-entity outcomes as `entity: outcome` -> rows."""
     return {f"{w.entity}: {w.outcome}": w.rows for w in report.written}
 
@@ -48,7 +48,7 @@ def skus_in_file(path: Path) -> set[str]:
 @pytest.mark.parametrize("name", PRODUCT_FILES)
 def test_a_non_owners_products_report_agrees_with_the_database(engine: Engine, name: str) -> None:
     path = require_realdata("shopify", name)
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert report.ok, report.reason
     said = written(report)
     # The item master (erp) knows none of these SKUs: no item, no mapping to a SKU that is no item.
@@ -63,7 +63,7 @@ def test_a_non_owners_products_report_agrees_with_the_database(engine: Engine, n
         system_records(engine)
     )
     notes = [n for n in report.notes if "does not own the item master" in n]
-    preview = jobs.preview_file(path, "shopify-products")
+    preview = pipeline.preview_file(path, "shopify-products")
     caveats = {entity: short for entity, short, _why in preview.caveats}
     if not items_read:  # a file without any SKU (the demo store): only system records
         assert notes == [] and caveats == {} and system_records(engine) > 0
@@ -82,7 +82,7 @@ def test_an_owners_products_report_agrees_with_the_database(
     monkeypatch.setenv("INVGOV_ITEM_MASTER_SYSTEM", "shopify")
     get_settings.cache_clear()
     path = require_realdata("shopify", name)
-    report = jobs.import_file(path, "shopify-products", engine=engine)
+    report = pipeline.import_file(path, "shopify-products", engine=engine)
     assert report.ok, report.reason
     said = written(report)
     items, mappings = count(engine, "items"), table_rows(engine, "sku_mappings")
@@ -93,7 +93,7 @@ def test_an_owners_products_report_agrees_with_the_database(
     assert {m["sku"] for m in mappings} <= item_skus  # every mapping points at an item
     quarantined_skus = report.quarantined  # rows refused (e.g. a mangled barcode) are no items
     assert items <= len(skus_in_file(path)) and items + quarantined_skus >= len(skus_in_file(path))
-    assert jobs.preview_file(path, "shopify-products").caveats == ()
+    assert pipeline.preview_file(path, "shopify-products").caveats == ()
 
 
 def test_a_snapshot_time_the_file_did_not_give_is_a_warning(engine: Engine, tmp_path: Path) -> None:
@@ -103,18 +103,18 @@ def test_a_snapshot_time_the_file_did_not_give_is_a_warning(engine: Engine, tmp_
     copy.write_bytes(path.read_bytes())
     stamp = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
     os.utime(copy, (stamp.timestamp(), stamp.timestamp()))
-    (report,) = jobs.import_paths([copy], "amazon-fba-inventory")
+    (report,) = pipeline.import_paths([copy], "amazon-fba-inventory")
     assert report.warnings == [
         "snapshot time taken from the file's modification time (2024-03-05T12:00:00Z); the file "
         "does not say when its stock was counted: if that is wrong, set the snapshot time with "
         "--as-of ISO (the as-of field on the Sources page) and import again"
     ]
-    uploaded = jobs.preview_file(copy, "amazon-fba-inventory",
-                                 options=jobs.ImportOptions(uploaded=True))  # fmt: skip
+    uploaded = pipeline.preview_file(copy, "amazon-fba-inventory",
+                                 options=pipeline.ImportOptions(uploaded=True))  # fmt: skip
     assert any(
         n.startswith("warning: snapshot time taken from the upload time") for n in uploaded.notes
     )
-    given = jobs.ImportOptions(as_of=datetime(2024, 3, 1, tzinfo=UTC))
-    (again,) = jobs.import_paths([copy], "amazon-fba-inventory", options=given)
+    given = pipeline.ImportOptions(as_of=datetime(2024, 3, 1, tzinfo=UTC))
+    (again,) = pipeline.import_paths([copy], "amazon-fba-inventory", options=given)
     assert again.warnings == []
     assert "snapshot time taken from --as-of (2024-03-01T00:00:00Z)" in again.notes

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
 
-import jobs
+import pipeline
 from cli.main import main
 from connectors.canonical import ENTITIES
 from core.db import read_session, write_session
@@ -107,7 +107,7 @@ def write_folder(folder: Path, files: dict[str, str]) -> Path:
 
 def import_folder(folder: Path, **kwargs: Any) -> dict[str, int]:
     """Import a folder; the run id of each file, by file name."""
-    reports = jobs.import_paths([folder], "canonical", **kwargs)
+    reports = pipeline.import_paths([folder], "canonical", **kwargs)
     assert all(r.ok for r in reports), [r.reason for r in reports]
     return {r.file: r.run_id for r in reports if r.run_id is not None}
 
@@ -235,7 +235,7 @@ def test_only_stewards_and_admins_undo(
     assert undo(runs["items.csv"], user) == 1
     assert "may not undo an import" in capsys.readouterr().err
     with pytest.raises(PermissionDenied):
-        jobs.undo_import_as(people[user], runs["items.csv"])
+        pipeline.undo_import_as(people[user], runs["items.csv"])
     assert snapshot(engine) == before
     assert undo(runs["items.csv"], "admin1") == 0
 
@@ -243,14 +243,14 @@ def test_only_stewards_and_admins_undo(
 def test_undo_of_an_unknown_run_is_refused(engine: Engine) -> None:
     people = make_people(engine)
     with pytest.raises(GovernanceError, match="no import run 99"):
-        jobs.undo_import_as(people["steward1"], 99)
+        pipeline.undo_import_as(people["steward1"], 99)
 
 
 def test_undo_restores_item_fields_and_logs_them(engine: Engine, tmp_path: Path) -> None:
     people = make_people(engine)
     import_folder(write_folder(tmp_path / "a", {"items.csv": FILES_A["items.csv"]}))
     (b,) = import_folder(write_folder(tmp_path / "b", {"items.csv": FILES_B["items.csv"]})).values()
-    jobs.undo_import_as(people["steward1"], b)
+    pipeline.undo_import_as(people["steward1"], b)
     with read_session(engine) as session:
         logged = session.scalars(
             select(ItemChange).where(ItemChange.actor == "steward1").order_by(ItemChange.id)
@@ -280,9 +280,9 @@ def test_undo_takes_back_a_non_owners_mappings_and_held_values(
     second.write_text("sku,name,lifecycle_status\nSKU-A,Shop tee v2,active\n")
     (r2,) = import_folder(second.parent, system="shopify").values()
     assert held(engine) != held_first
-    jobs.undo_import_as(people["steward1"], r2)
+    pipeline.undo_import_as(people["steward1"], r2)
     assert (snapshot(engine), held(engine)) == (after_first, held_first)
-    jobs.undo_import_as(people["steward1"], r1)
+    pipeline.undo_import_as(people["steward1"], r1)
     assert (snapshot(engine), held(engine)) == (before, held_before)
 
 
@@ -295,12 +295,12 @@ def test_undo_of_a_shopify_products_file_removes_its_mappings_and_system_records
     before = snapshot(engine)
     source = FIXTURES / "shopify-products"
     path = sorted(p for p in source.iterdir() if p.suffix == ".csv")[0]
-    (report,) = jobs.import_paths([path], "shopify-products")
+    (report,) = pipeline.import_paths([path], "shopify-products")
     assert report.ok
     written = {w.entity: w.rows for w in report.written if w.outcome in ("inserted", "kept")}
     assert written == {"items": 3, "sku_mappings": 3}  # the fixture's three SKUs
     assert len(snapshot(engine)["system_records"]) == 1  # its variant without a SKU
-    jobs.undo_import_as(people["admin1"], report.run_id or 0)
+    pipeline.undo_import_as(people["admin1"], report.run_id or 0)
     assert snapshot(engine) == before
 
 
@@ -381,7 +381,7 @@ def test_undo_of_a_frozen_owners_file_withdraws_its_sku_requests(
     # During the freeze B's rename of SKU-A is held and its new SKU-D becomes a SKU request.
     (run_id,) = import_folder(write_folder(tmp_path / "b", {"items.csv": FILES_B["items.csv"]})).values()  # fmt: skip
     assert held(engine) != held_before
-    jobs.undo_import_as(people["steward2"], run_id)
+    pipeline.undo_import_as(people["steward2"], run_id)
     assert (snapshot(engine), held(engine)) == (before, held_before)
     with read_session(engine) as session:
         requests = session.scalars(select(SkuRequest)).all()
@@ -403,5 +403,5 @@ def test_undo_refused_when_a_person_changed_what_the_import_wrote(
     assert approved == ["SKU-B"]
     before = snapshot(engine)
     with pytest.raises(GovernanceError, match=f"import run {run_id} cannot be undone: steward2 changed item SKU-B at"):  # fmt: skip
-        jobs.undo_import_as(people["steward1"], run_id)
+        pipeline.undo_import_as(people["steward1"], run_id)
     assert snapshot(engine) == before

@@ -80,10 +80,10 @@ def _far_cell(path: Path) -> None:
 # it mapped after exec. (The parent's ru_maxrss of the child would also count the forking
 # process's memory, which Linux carries into the child's figure across exec.)
 CHILD = """
-import sys, jobs
+import sys, pipeline
 from pathlib import Path
-report = jobs.import_file(Path(sys.argv[1]), "mapped",
-                          options=jobs.ImportOptions(mapping=Path(sys.argv[2])))
+report = pipeline.import_file(Path(sys.argv[1]), "mapped",
+                          options=pipeline.ImportOptions(mapping=Path(sys.argv[2])))
 print(report.reason if not report.ok else "imported")
 status = Path("/proc/self/status").read_text()
 print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import jobs
+import pipeline
 from core.db import get_engine, write_session
 from core.timeutil import iso_z, utcnow, week_label, week_start
 from metrics import integrations_views as iv
@@ -83,7 +83,7 @@ def load_events(db_url: str, folder: Path) -> None:
         writer.writerow(HEADER.split(","))
         writer.writerow(["Q1", "not a date", "order_sync", "", "", "failed", "timeout", ""])
         writer.writerow(["Q2", at(1, 7), "order_sync", "", "", "exploded", "", ""])
-    reports = jobs.import_paths([bad], "canonical", engine=get_engine(db_url))
+    reports = pipeline.import_paths([bad], "canonical", engine=get_engine(db_url))
     assert [r.quarantined for r in reports] == [2]
     with write_session(get_engine(db_url)) as session:
         refresh(session, now=utcnow())

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert, select, update
 
-import jobs
+import pipeline
 from cli.bench_reference import agreeing, compute_reference
 from cli.bench_run import describe
 from cli.main import main
@@ -568,7 +568,7 @@ def test_the_duckdb_reference_agrees_with_metrics_json(
     # hand-written DuckDB SQL over the same files (an independent path to the same numbers).
     plan = DemoPlan(seed=7, end=utcnow().date() - timedelta(days=1), orders=250)
     generate_files(plan, tmp_path / "brand")
-    reports = jobs.import_paths([tmp_path / "brand"], "canonical", engine=get_engine(db_url))
+    reports = pipeline.import_paths([tmp_path / "brand"], "canonical", engine=get_engine(db_url))
     assert all(r.ok for r in reports)
     as_of = iso_z(utcnow().replace(microsecond=0))
     capsys.readouterr()
@@ -637,8 +637,8 @@ def test_a_refresh_killed_after_the_imports_commit_is_completed_by_the_next(
     engine = get_engine(db_url)
     before = assert_current(engine)
     scenario.change()
-    killed = iter(lambda: (0, []), None)  # the process dies between the two transactions
-    monkeypatch.setattr(jobs, "_refresh_after", lambda *_args: next(killed))
+    # the process dies between the two transactions
+    monkeypatch.setattr(pipeline.steps, "refresh", lambda *_args: (0, []))
     for name in ("orders", "shipments", "order_lines", "items", "returns"):
         load(db_url, tmp_path / f"killed-{name}", **scenario.tables(name))
     assert len(_pending(engine)) == 5 and all(_pending(engine))
@@ -666,7 +666,7 @@ def test_an_imports_refresh_taken_in_by_another_has_nothing_left(
     engine = get_engine(db_url)
     scenario.change()
     parked: list[ParkedRefresh] = []
-    monkeypatch.setattr(jobs, "_refresh_after", lambda _e, _p, kept, _g: (parked.append(kept), (0, []))[1])  # fmt: skip
+    monkeypatch.setattr(pipeline.steps, "refresh", lambda _e, _f, kept, *_: (parked.append(kept), (0, []))[1])  # fmt: skip
     for name in ("orders", "shipments"):
         load(db_url, tmp_path / name, **scenario.tables(name))
     assert len(_pending(engine)) == 2

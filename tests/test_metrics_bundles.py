@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import jobs
+import pipeline
 from core.db import get_engine
 from metrics import records_behind
 from metrics.bundles import bundle_checks
@@ -99,5 +99,5 @@ def test_a_component_quantity_below_one_is_quarantined(db_url: str, tmp_path: Pa
     (folder / "bundle_components.csv").write_text(
         "bundle_sku,component_sku,quantity\nKIT1,C1,1\nKIT1,C2,0\nKIT1,C3,-2\n", encoding="utf-8"
     )
-    (report,) = jobs.import_paths([folder], "canonical", engine=get_engine(db_url))
+    (report,) = pipeline.import_paths([folder], "canonical", engine=get_engine(db_url))
     assert (report.status, report.inserted, report.quarantined) == ("committed", 1, 2)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import jobs
+import pipeline
 from cli.main import main
 from core.db import get_engine
 from core.settings import Settings, get_settings
@@ -71,7 +71,7 @@ def load(db_url: str, folder: Path, **tables: Table) -> None:
             writer = csv.writer(handle)
             writer.writerow(header.split(","))
             writer.writerows(rows)
-    reports = jobs.import_paths([folder], "canonical", engine=get_engine(db_url))
+    reports = pipeline.import_paths([folder], "canonical", engine=get_engine(db_url))
     assert [r.status for r in reports] == ["committed"] * len(tables)
     assert [r.quarantined for r in reports] == [0] * len(tables)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-import jobs
+import pipeline
 from core.db import read_session, write_session
 from core.schema import BookSystem, HeldItemChange, Item, SkuRequest, SystemMigration
 from core.settings import get_settings
@@ -240,12 +240,14 @@ def test_one_migration_is_open_at_a_time_and_abandoning_changes_no_book(
 ITEMS_HEADER = "sku,name,category,brand,lifecycle_status"
 
 
-def import_items(engine: Engine, tmp_path: Path, name: str, rows: list[str]) -> jobs.ImportReport:
+def import_items(
+    engine: Engine, tmp_path: Path, name: str, rows: list[str]
+) -> pipeline.ImportReport:
     """Import an items.csv of the item-master system (erp: canonical items default to it)."""
     folder = tmp_path / name
     folder.mkdir()
     (folder / "items.csv").write_text("\n".join([ITEMS_HEADER, *rows]) + "\n", encoding="utf-8")
-    report = jobs.import_file(folder / "items.csv", "items", engine=engine)
+    report = pipeline.import_file(folder / "items.csv", "items", engine=engine)
     assert report.ok and report.system == "erp", report
     return report
 
@@ -339,13 +341,13 @@ def test_during_the_freeze_a_shop_owners_stock_file_creates_no_draft_items(
     get_settings.cache_clear()
     inventory = FIXTURES / "shopify-inventory" / "inventory_export.csv"
     set_freeze(engine, people["steward1"], True, "WMS migration")
-    frozen = jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    frozen = pipeline.import_file(inventory, "shopify-inventory", engine=engine)
     assert frozen.ok and frozen.inserted > 0  # its stock rows load
     assert "new SKU(s) not created" in " ".join(frozen.notes)
     with read_session(engine) as session:
         assert session.scalars(select(Item)).all() == []
         assert session.scalars(select(SkuRequest)).all() == []  # drafts are not filed either
     set_freeze(engine, people["steward1"], False, "done")
-    after = jobs.import_file(inventory, "shopify-inventory", engine=engine)
+    after = pipeline.import_file(inventory, "shopify-inventory", engine=engine)
     with read_session(engine) as session:
         assert after.ok and len(session.scalars(select(Item)).all()) > 0

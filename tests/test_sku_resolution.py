@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 
-import jobs
+import pipeline
 from connectors.suggestions import barcode_key, normalise_sku, similarity
 from core.db import write_session
 from core.schema import SkuMapping, SkuSuggestion, SystemRecord
@@ -22,7 +22,7 @@ from metrics.compute import compute_metrics
 from tests.conftest import require_realdata
 from tests.connectors_support import all_counts
 
-AS_OF = jobs.ImportOptions(as_of=datetime(2026, 2, 1, tzinfo=UTC))
+AS_OF = pipeline.ImportOptions(as_of=datetime(2026, 2, 1, tzinfo=UTC))
 ITEMS = (
     "sku,name,barcode,lifecycle_status,created_at\n"
     "TEE-RED-S,Trail Tee Red - S,0012345678905,active,2026-01-05T00:00:00Z\n"
@@ -92,13 +92,13 @@ def suggestions(engine: Engine) -> dict[str, tuple[Any, ...]]:
 @pytest.fixture
 def master(engine: Engine, tmp_path: Path) -> Engine:
     """The item master of ITEMS, imported by its owner (erp)."""
-    report = jobs.import_file(write(tmp_path, "items.csv", ITEMS), "items", engine=engine)
+    report = pipeline.import_file(write(tmp_path, "items.csv", ITEMS), "items", engine=engine)
     assert report.ok and report.inserted == 6
     return engine
 
 
-def import_square(engine: Engine, path: Path) -> jobs.ImportReport:
-    report = jobs.import_file(path, "square-items", engine=engine, options=AS_OF)
+def import_square(engine: Engine, path: Path) -> pipeline.ImportReport:
+    report = pipeline.import_file(path, "square-items", engine=engine, options=AS_OF)
     assert report.ok, report.reason
     return report
 
@@ -215,7 +215,7 @@ def test_an_open_suggestion_goes_once_its_sku_resolves(master: Engine, tmp_path:
     path = square_file(tmp_path)
     import_square(master, path)
     more = "sku,name,lifecycle_status,created_at\nSQ-NONE,Mystery Box,draft,2026-01-05T00:00:00Z\n"
-    jobs.import_file(write(tmp_path, "more-items.csv", more), "items", engine=master)
+    pipeline.import_file(write(tmp_path, "more-items.csv", more), "items", engine=master)
     report = import_square(master, path)
     assert set(suggestions(master)) == set(EXPECTED_SUGGESTIONS) - {"SQ-NONE"}
     assert any(n.startswith("5 system SKU(s) resolve to no item") for n in report.notes)
@@ -225,7 +225,7 @@ def test_a_canonical_stock_file_gets_suggestions_too(master: Engine, tmp_path: P
     stock = ("as_of,system,location_id,system_sku,status,quantity\n"
              "2026-02-01T00:00:00Z,wms,DC1,tee_red_s,sellable,4\n"
              "2026-02-01T00:00:00Z,wms,DC1,MUG-1,sellable,2\n")  # fmt: skip
-    jobs.import_file(write(tmp_path, "stock_levels.csv", stock), "canonical", engine=master)
+    pipeline.import_file(write(tmp_path, "stock_levels.csv", stock), "canonical", engine=master)
     assert suggestions(master) == {
         "tee_red_s": ("TEE-RED-S", "normalised_sku", 1.0,
                       "normalised, 'tee_red_s' is 'TEEREDS' like the SKU of item TEE-RED-S"),
@@ -297,7 +297,7 @@ def test_real_sku_less_shopify_variants_are_system_records(
 ) -> None:
     path = require_realdata("shopify", name)
     keys = sku_less_keys(path, sku, handle, values)
-    report = jobs.import_file(path, source, engine=engine, options=AS_OF)
+    report = pipeline.import_file(path, source, engine=engine, options=AS_OF)
     assert report.ok and report.quarantined == 0
     records = rows_of(engine, SystemRecord)
     assert {k for (_, k) in records} == keys and keys
@@ -305,5 +305,5 @@ def test_real_sku_less_shopify_variants_are_system_records(
     assert f"{len(keys)} source record(s) without a SKU kept as system records ({len(keys)} new, 0 changed, 0 seen again)" in report.notes  # fmt: skip
     assert all_counts(engine).get("items", 0) == 0  # never an item
     before = rows_of(engine, SystemRecord)
-    jobs.import_file(path, source, engine=engine, options=AS_OF)
+    pipeline.import_file(path, source, engine=engine, options=AS_OF)
     assert rows_of(engine, SystemRecord) == before

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-import import_jobs
-import jobs
+import pipeline
 from core.db import get_engine, write_session
 from core.settings import get_settings
 from governance.accounts import add_user, create_first_admin
@@ -20,6 +19,7 @@ from governance.permissions import Actor, Role
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.connectors_support import all_counts
 from tests.governance_support import session_token
+from ui import import_jobs
 from ui.auth import TOKEN_KEY
 from ui.sources_upload import JOB_KEY, upload_problem
 
@@ -77,7 +77,7 @@ def expected_orders() -> dict[str, int]:
 
 
 def test_a_viewer_sees_history_and_freshness_but_no_upload(people: str) -> None:
-    jobs.import_file(ORDERS, "shopify-orders", engine=get_engine(people))
+    pipeline.import_file(ORDERS, "shopify-orders", engine=get_engine(people))
     at = sources_page("vic")
     assert [t.value for t in at.title] == ["Sources"]
     assert not at.get("file_uploader")
@@ -192,7 +192,7 @@ def test_the_job_checks_the_permission_itself(people: str, tmp_path: Path) -> No
     engine: Engine = get_engine(people)
     viewer = Actor("vic", Role.VIEWER)
     with pytest.raises(PermissionDenied, match=r"vic \(viewer\) may not import files"):
-        jobs.import_as(viewer, ORDERS, "auto", engine=engine)
+        pipeline.import_as(viewer, ORDERS, "auto", engine=engine)
     # Even an actor object claiming a role the database does not hold is refused.
     forged = Actor("vic", Role.ADMIN)
     staging = tmp_path / "staging"

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
-import jobs
+import pipeline
 from core.db import get_engine, write_session
 from core.schema import ImportRun, Order
 from governance.accounts import add_user, create_first_admin
@@ -31,7 +31,7 @@ def imported(db_url: str) -> int:
                  password=PASSWORD)  # fmt: skip
         add_user(session=session, actor=admin, name="sam", role="steward", team="merchandising",
                  password=PASSWORD)  # fmt: skip
-    (report,) = jobs.import_paths([ORDERS], "canonical")
+    (report,) = pipeline.import_paths([ORDERS], "canonical")
     assert report.ok and report.inserted == 3  # the fixture's three orders
     return report.run_id or 0
 

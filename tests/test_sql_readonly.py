@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-import jobs
+import pipeline
 from connectors.errors import FileRefused
 from connectors.sql_guard import check_read_query
 from connectors.sql_source import read_only_rows
@@ -98,7 +98,7 @@ def _postgres_victim(url: str) -> list[tuple[object, ...]]:
 
 
 def test_a_good_query_loads_on_sqlite(sqlite_source: Path, tmp_path: Path, engine: Engine) -> None:
-    report = jobs.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", GOOD), "sql")
+    report = pipeline.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", GOOD), "sql")
     assert report.ok, report.reason
     assert (report.read, report.inserted) == (2, 2)
 
@@ -108,7 +108,7 @@ def test_hostile_queries_are_refused_on_a_sqlite_source(
     query: str, sqlite_source: Path, tmp_path: Path, engine: Engine
 ) -> None:
     before = _sqlite_victim(sqlite_source)
-    report = jobs.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", query), "sql")
+    report = pipeline.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", query), "sql")
     assert not report.ok
     assert "query" in (report.reason or "")
     assert _sqlite_victim(sqlite_source) == before == [("stock", "victim"), (1,)]
@@ -118,7 +118,7 @@ def test_hostile_queries_are_refused_on_a_sqlite_source(
 def test_a_good_query_loads_on_postgresql(
     postgres_source: str, tmp_path: Path, engine: Engine
 ) -> None:
-    report = jobs.import_file(_mapping(tmp_path, postgres_source, GOOD), "sql")
+    report = pipeline.import_file(_mapping(tmp_path, postgres_source, GOOD), "sql")
     assert report.ok, report.reason
     assert (report.read, report.inserted) == (2, 2)
     assert "read-only from postgresql://postgres@" in report.notes[0]
@@ -129,7 +129,7 @@ def test_hostile_queries_are_refused_on_a_postgresql_source(
     query: str, postgres_source: str, tmp_path: Path, engine: Engine
 ) -> None:
     before = _postgres_victim(postgres_source)
-    report = jobs.import_file(_mapping(tmp_path, postgres_source, query), "sql")
+    report = pipeline.import_file(_mapping(tmp_path, postgres_source, query), "sql")
     assert not report.ok
     assert "query" in (report.reason or "")
     assert _postgres_victim(postgres_source) == before == [("stock", "victim"), (1,)]
@@ -187,7 +187,7 @@ def test_a_long_query_is_stopped_by_the_timeout(
 
 
 def test_invgov_own_database_is_refused(db_url: str, tmp_path: Path, engine: Engine) -> None:
-    report = jobs.import_file(_mapping(tmp_path, db_url, "SELECT 1 AS x"), "sql")
+    report = pipeline.import_file(_mapping(tmp_path, db_url, "SELECT 1 AS x"), "sql")
     assert not report.ok
     assert report.reason == (
         "the mapping names invgov's own database: name the source system's database"
@@ -199,7 +199,7 @@ def test_many_rows_are_refused_beyond_the_row_limit(
 ) -> None:
     monkeypatch.setenv("INVGOV_MAX_IMPORT_ROWS", "1")
     get_settings.cache_clear()
-    report = jobs.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", GOOD), "sql")
+    report = pipeline.import_file(_mapping(tmp_path, f"sqlite:///{sqlite_source}", GOOD), "sql")
     assert not report.ok
     assert "more than 1 rows (INVGOV_MAX_IMPORT_ROWS)" in (report.reason or "")
 

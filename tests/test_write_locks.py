@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
-import import_jobs
-import jobs
+import pipeline
 from core.db import get_engine, watch_write_locks, write_session
 from core.schema import AuditEntry, ExceptionRecord
 from core.settings import get_settings
@@ -20,6 +19,7 @@ from core.timeutil import iso_z, utcnow
 from governance import detection
 from governance.accounts import create_first_admin
 from tests.connectors_support import all_counts
+from ui import import_jobs
 
 STALLED = 2_500  # 2.5 detection batches of stalled orders
 
@@ -59,12 +59,12 @@ def test_a_writer_that_finds_the_lock_taken_waits_and_says_so(
     _use(monkeypatch, sqlite_busy_timeout_ms="200", write_lock_retries="30")
     phases: list[str] = []
     holder = _hold_lock(sqlite_url.removeprefix("sqlite:///"), 1.0, threading.Event())
-    report = jobs.import_file(
+    report = pipeline.import_file(
         _locations(tmp_path), "canonical", progress=lambda phase, _d, _t: phases.append(phase)
     )
     holder.join()
     assert report.ok and report.inserted == 1
-    assert phases.count(jobs.WAITING) >= 2  # waited about 1 s in 0.2 s turns
+    assert phases.count(pipeline.WAITING) >= 2  # waited about 1 s in 0.2 s turns
 
 
 def test_a_writer_that_waits_too_long_is_refused_in_plain_words(
@@ -72,7 +72,7 @@ def test_a_writer_that_waits_too_long_is_refused_in_plain_words(
 ) -> None:
     _use(monkeypatch, sqlite_busy_timeout_ms="200", write_lock_retries="2")
     holder = _hold_lock(sqlite_url.removeprefix("sqlite:///"), 2.0, threading.Event())
-    report = jobs.import_file(_locations(tmp_path), "canonical")
+    report = pipeline.import_file(_locations(tmp_path), "canonical")
     holder.join()
     assert not report.ok
     assert report.reason is not None
@@ -116,7 +116,7 @@ def _exceptions(engine: Engine) -> tuple[int, int, int]:
 def test_detection_writes_in_batches_and_a_later_run_completes_an_interrupted_one(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert all(r.ok for r in jobs.import_paths([_stalled_orders(tmp_path)], "canonical"))
+    assert all(r.ok for r in pipeline.import_paths([_stalled_orders(tmp_path)], "canonical"))
     assert _exceptions(engine)[0] == STALLED  # detected after the import
     with engine.begin() as conn:  # start again from no exceptions at all
         conn.execute(delete(ExceptionRecord))

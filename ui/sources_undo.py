@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-import jobs
+import pipeline
 from core.db import DatabaseBusy, read_session
 from governance.errors import GovernanceError, PermissionDenied
 from governance.import_undo import ImportRunRow, RunState, import_runs
@@ -91,7 +91,7 @@ def _undo(actor: Actor, run_id: int) -> None:
     """The confirmed undo, in its own transaction; the outcome is kept for the next run's page."""
     st.session_state.pop(CONFIRM_KEY, None)
     try:
-        report = jobs.undo_import_as(actor, run_id, engine=data.engine_for(data.database_url()))
+        report = pipeline.undo_import_as(actor, run_id, engine=data.engine_for(data.database_url()))
     except PermissionDenied as refused:
         outcome = UndoOutcome(False, refused.advice or sentence(str(refused)))
     except GovernanceError as refused:

@@ -19,15 +19,15 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-import import_impact
-import import_jobs
-import jobs
+import pipeline
+from connectors.cells import SNAPSHOT_WARNING
+from connectors.preview import FilePreview
 from core.settings import get_settings
 from core.timeutil import parse_iso
 from governance.permissions import Actor
-from import_impact import ImpactPreview
-from jobs import FilePreview
-from ui import data, impact_views
+from pipeline import impact as import_impact
+from pipeline.impact import ImpactPreview
+from ui import data, impact_views, import_jobs, source_choices
 
 UPLOAD_TYPES = ("csv", "txt", "tsv", "xlsx")
 MAPPING_TYPES = ("toml",)
@@ -52,7 +52,7 @@ class Choice:
 
     source: str
     system: str | None
-    options: jobs.ImportOptions
+    options: pipeline.ImportOptions
     mapping_upload: UploadedFile | None = None
 
     def signature(self, files: Sequence[UploadedFile]) -> tuple[object, ...]:
@@ -177,7 +177,7 @@ def _accepted(files: Sequence[UploadedFile], limit_mb: int) -> list[UploadedFile
 def _choice() -> Choice | None:
     """The format, system, location, as-of and mapping inputs; None (with an error) when unreadable."""
     columns = st.columns(4)
-    source = columns[0].selectbox("Format", jobs.upload_sources(), key="sources.source",
+    source = columns[0].selectbox("Format", source_choices.upload_sources(), key="sources.source",
                                   help="auto recognises the format from the header.")  # fmt: skip
     system = columns[1].text_input("System (optional)", key="sources.system",
                                    help="Count the import as this system's; empty: the format's own.")  # fmt: skip
@@ -193,7 +193,7 @@ def _choice() -> Choice | None:
     mapping, mapping_upload = _mapping(source)
     if source == "mapped" and mapping is None and mapping_upload is None:
         return None
-    options = jobs.ImportOptions(location.strip() or None, as_of, mapping, uploaded=True)
+    options = pipeline.ImportOptions(location.strip() or None, as_of, mapping, uploaded=True)
     return Choice(source, system.strip() or None, options, mapping_upload)
 
 
@@ -201,7 +201,7 @@ def _mapping(source: str) -> tuple[Path | None, UploadedFile | None]:
     """For the mapped format: a shipped mapping file or an uploaded one."""
     if source != "mapped":
         return None, None
-    shipped = jobs.builtin_mappings()
+    shipped = source_choices.builtin_mappings()
     picked = st.selectbox("Mapping file", [*shipped, UPLOAD_OWN_MAPPING], key="sources.mapping")
     if picked != UPLOAD_OWN_MAPPING:
         return shipped[picked], None
@@ -246,9 +246,11 @@ def show_previews(previews: Sequence[ImpactPreview]) -> None:
             )
             _preview_tabs(preview)
             impact_views.show_impact(item.exceptions, item.seconds)
-            warnings = [n for n in preview.notes if n.startswith(jobs.WARNING)]
+            warnings = [n for n in preview.notes if n.startswith(SNAPSHOT_WARNING)]
             for warning in warnings:
-                st.warning(inert(warning.removeprefix(jobs.WARNING)), icon=":material/schedule:")
+                st.warning(
+                    inert(warning.removeprefix(SNAPSHOT_WARNING)), icon=":material/schedule:"
+                )
             notes = [n for n in preview.notes if n not in warnings]
             if notes:
                 st.text("Notes:\n" + "\n".join(f"- {note}" for note in notes))

@@ -9,10 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import import_jobs
 from core.timeutil import utcnow
-from jobs import ImportReport
-from ui import data, impact_views, source_queries
+from pipeline import ImportReport
+from ui import data, impact_views, import_jobs, source_queries
 from ui import format as fmt
 from ui.download import csv_download
 from ui.frame import DataContext

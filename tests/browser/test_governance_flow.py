@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import jobs
+import pipeline
 from core.db import get_engine, read_session, write_session
 from core.schema import Item
 from core.timeutil import iso_z, utcnow, week_label
@@ -71,7 +71,7 @@ def _canonical_files(folder: Path) -> Path:
 def governance_server(people_db: str, tmp_path: Path) -> Iterator[AppServer]:
     """The accounts database with detected exceptions of three teams and olga's SKU request."""
     engine = get_engine(people_db)
-    jobs.import_paths([_canonical_files(tmp_path)], "canonical", engine=engine)
+    pipeline.import_paths([_canonical_files(tmp_path)], "canonical", engine=engine)
     with write_session(engine) as session:
         sku_requests.request_sku(
             session=session, actor=actor_by_name(session, "olga"), sku="NEW-1",

@@ -18,13 +18,16 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from connectors.batch import PreparedFile
+from connectors.preview import FilePreview
 from core.db import get_engine, trial_session
 from core.settings import get_settings
 from governance.detection import trial_detection
 from governance.impact import ExceptionImpact
 from governance.ownership import owners_for_import
-from jobs import FilePreview, ImportOptions, apply_file, prepare_preview
 from metrics.refresh import finish_parked
+from pipeline.imports import prepare_preview
+from pipeline.reports import ImportOptions
+from pipeline.steps import apply_file
 
 log = logging.getLogger(__name__)
 SETTING = "INVGOV_IMPORT_CONFIRM_EXCEPTIONS"

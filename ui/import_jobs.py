@@ -1,7 +1,7 @@
 """Imports run in the background for the app: a thread per request, its progress in a registry pages poll.
 
 The registry lives in this process (Streamlit serves every session from one process); a page keeps
-only the job id and polls `job_status`. Each file goes through `jobs.import_as`, which checks the
+only the job id and polls `job_status`. Each file goes through `pipeline.import_as`, which checks the
 person's permission in the database before importing, so a job started from a stale page or a
 forged request is refused server-side. The job's staging folder is removed when it ends.
 """
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from connectors.batch import Progress
 from governance.errors import GovernanceError
 from governance.permissions import Actor
-from jobs import ImportOptions, ImportReport, import_as
+from pipeline import ImportOptions, ImportReport, import_as
 
 log = logging.getLogger(__name__)
 
