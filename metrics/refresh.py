@@ -1,10 +1,12 @@
-"""Keeping the metric aggregates equal to a computation from raw rows, inside each import's transaction.
+"""Keeping the metric aggregates equal to a computation from raw rows, after each import's write.
 
 A refresh brings the aggregates from the state's instant to a later one: it recomputes the weeks
 the import's rows touch (looked up before and after they are applied) and the weeks of every event
 that happened in between, replaces the open-record sets of those weeks, recomputes stock when
 stock, mappings or items changed, and keeps the snapshot rows of the new instant as history. Without
-a state, or with other metric settings than the state's, it rebuilds everything.
+a state, or with other metric settings than the state's, it rebuilds everything. An import notes
+what its rows touched in its write transaction (`ImportRefresh.park`, metrics.pending); the
+refresh after it, in a transaction of its own, takes every waiting note in.
 """
 
 from __future__ import annotations

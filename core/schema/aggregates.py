@@ -1,6 +1,6 @@
 """Precomputed metric aggregates: weekly rows, snapshot history, the open-record sets, their state.
 
-Filled by metrics.refresh inside each import's transaction; read by pages and `metrics`. Also the
+Filled by metrics.refresh after each import's write (or a batch's); read by pages and `metrics`. Also the
 indexes on canonical timestamp columns that let a refresh find what happened between two instants.
 """
 
