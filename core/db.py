@@ -116,7 +116,8 @@ def watch_write_locks() -> Iterator[LockHolds]:
             _watchers.remove(holds)
 
 
-def _record_hold(seconds: float, purpose: str) -> None:
+def record_hold(seconds: float, purpose: str) -> None:
+    """Tell every watcher of one write transaction's lock hold."""
     with _lock:
         for holds in _watchers:
             holds.add(seconds, purpose)
@@ -163,7 +164,7 @@ def write_session(engine: Engine | None = None, purpose: str = WRITE) -> Iterato
     except engines.WriterBusy as busy:  # DuckDB: the process's writer lock stayed taken
         raise DatabaseBusy(busy.waited_s) from None
     if began is not None:  # the lock was held from BEGIN (IMMEDIATE) until the commit returned
-        _record_hold(time.perf_counter() - began, purpose)
+        record_hold(time.perf_counter() - began, purpose)
 
 
 @contextmanager

@@ -233,6 +233,8 @@ def _configure_sqlite(
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # 64 MB of page cache (the default is 2 MB): large imports and refreshes reread fewer pages
+        cursor.execute("PRAGMA cache_size = -65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, insert, select
+from sqlalchemy import Connection, Text, cast, delete, exists, func, insert, select
 
 from core.schema import PendingRefresh
 from metrics.model import Family
@@ -42,6 +42,12 @@ def note(conn: Connection, parked: Parked, run_id: int | None) -> int:
 def any_pending(conn: Connection) -> bool:
     """Whether an import's refresh is still to run (the aggregates then hold nothing)."""
     return bool(conn.execute(select(exists().where(TABLE.c.id.is_not(None)))).scalar())
+
+
+def pending_size(conn: Connection) -> int:
+    """How large the waiting notes are, in characters of their keys (a measure of the work)."""
+    size = conn.execute(select(func.sum(func.length(cast(TABLE.c.payload, Text))))).scalar()
+    return int(size or 0)
 
 
 def is_pending(conn: Connection, note_id: int) -> bool:

@@ -72,6 +72,18 @@ from metrics.touched import (
 )
 
 log = logging.getLogger(__name__)
+# every table a refresh writes (core.outside_lock computes a large refresh in copies of them)
+REFRESHED_TABLES = (
+    "metric_state",
+    "metric_weeks",
+    "metric_snapshots",
+    "metric_order_facts",
+    "metric_scope_keys",
+    "metric_open_returns",
+    "metric_book_units",
+    "metric_demand_days",
+    "pending_refreshes",
+)
 
 
 @dataclass

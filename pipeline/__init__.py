@@ -10,7 +10,7 @@ import), `impact` runs read and write and detection in a rolled-back transaction
 would open), `reports` holds what an import takes and gives.
 """
 
-from pipeline.batch import Deferral, ImportBatch, import_batch
+from pipeline.batch import ImportBatch, import_batch
 from pipeline.imports import (
     WAITING,
     expand_paths,
@@ -27,7 +27,6 @@ from pipeline.steps import Applied, apply_file
 __all__ = [
     "WAITING",
     "Applied",
-    "Deferral",
     "ImportBatch",
     "ImportOptions",
     "ImportReport",

@@ -12,20 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from sqlalchemy import Engine
 
 from governance.impact import ExceptionImpact
 from metrics.refresh import ParkedRefresh
 from pipeline import steps
-
-
-class Deferral(StrEnum):
-    """When an import's refresh and detection run."""
-
-    AT_ONCE = "after the file"  # an import on its own
-    BATCH = "once, when the batch ends"  # an import handed a batch
 
 
 @dataclass(eq=False)
