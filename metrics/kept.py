@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, delete, func, insert, select, type_coerce
+from sqlalchemy import Connection, delete, insert, select
 
 from core.schema import AuditEntry, ImportRun, KeptReading
-from metrics.touched import anything_between
+from metrics.touched import anything_between, import_mark
 
 KEPT = KeptReading.__table__
 RUNS = ImportRun.__table__
@@ -42,23 +42,13 @@ class Recalled:
 
 def fingerprint(conn: Connection) -> str:
     """The data state a reading depends on: the import runs' mark and the newest data audit row."""
-    finished = type_coerce(RUNS.c.finished_at, BigInteger)
-    undone = type_coerce(RUNS.c.undone_at, BigInteger)
-    runs = conn.execute(
-        select(
-            func.count(),
-            func.coalesce(func.max(RUNS.c.id), 0),
-            func.coalesce(func.max(finished), 0),
-            func.coalesce(func.max(undone), 0),
-        )
-    ).one()
     audited = conn.execute(
         select(AUDIT.c.id)
         .where(AUDIT.c.object_type.not_in(GOVERNANCE_ONLY))
         .order_by(AUDIT.c.id.desc())
         .limit(1)
     ).scalar()
-    return json.dumps([*(int(v) for v in runs), int(audited or 0)])
+    return json.dumps([*import_mark(conn), int(audited or 0)])
 
 
 def recall(conn: Connection, name: str, as_of: datetime) -> Recalled | None:

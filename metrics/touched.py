@@ -12,11 +12,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    exists,
+    func,
+    select,
+    type_coerce,
+)
 
 from core.schema import (
     AuditEntry,
     CycleCount,
+    ImportRun,
     IntegrationEvent,
     Item,
     Order,
@@ -285,6 +296,23 @@ AUDITED_ITEM, AUDITED_MAPPING, AUDITED_BOOK = "item", "sku_mapping", "book_syste
 def audit_mark(conn: Connection) -> int:
     """The newest audit row's id (0 without any)."""
     return int(conn.execute(select(func.max(AuditEntry.__table__.c.id))).scalar() or 0)
+
+
+def import_mark(conn: Connection) -> tuple[int, int, int, int]:
+    """What moves with every import committed, undone or reset: the number of runs, the newest
+    run's id, the newest finish and the newest undo (epoch integers)."""
+    runs = ImportRun.__table__
+    finished = type_coerce(runs.c.finished_at, BigInteger)
+    undone = type_coerce(runs.c.undone_at, BigInteger)
+    row = conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(runs.c.id), 0),
+            func.coalesce(func.max(finished), 0),
+            func.coalesce(func.max(undone), 0),
+        ).select_from(runs)
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
 def _audited(after_id: int) -> Select[Any]:

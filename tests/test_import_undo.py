@@ -39,6 +39,7 @@ from governance.import_restore import KEYS
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.governance_support import exceptions, make_people
 from tests.test_metrics_aggregates import assert_current
+from ui.queries import data_version
 
 # The tables an import writes; the undo must leave each exactly as it was, row by row.
 COMPARED = [
@@ -405,3 +406,16 @@ def test_undo_refused_when_a_person_changed_what_the_import_wrote(
     with pytest.raises(GovernanceError, match=f"import run {run_id} cannot be undone: steward2 changed item SKU-B at"):  # fmt: skip
         pipeline.undo_import_as(people["steward1"], run_id)
     assert snapshot(engine) == before
+
+
+def test_an_undo_moves_the_pages_data_version(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pages key their caches by the data version: an undo (from any process) must move it,
+    though it adds no import run."""
+    make_people(engine)
+    runs = import_folder(write_folder(tmp_path / "a", FILES_A))
+    before = data_version(engine)
+    assert undo(runs["order_lines.csv"]) == 0, capsys.readouterr().err
+    after = data_version(engine)
+    assert after != before and after[:3] == before[:3]  # the same runs: only the undo moved

@@ -18,9 +18,10 @@ from core.timeutil import (
     week_label_from_monday_day,
 )
 from metrics.kpi_slices import filter_keys
+from metrics.touched import import_mark
 
 # A data-version token: (import runs, highest run id, latest finish in epoch seconds).
-DataVersion = tuple[int, int, int]
+DataVersion = tuple[int, int, int, int]
 
 RUNS = ImportRun.__table__
 QUARANTINE = QuarantinedRow.__table__
@@ -47,19 +48,15 @@ class FilterOptions:
 
 
 def data_version(engine: Engine) -> DataVersion:
-    """A cheap token that changes whenever any process commits an import (or resets the data)."""
-    finished = type_coerce(RUNS.c.finished_at, BigInteger)
-    query = select(
-        func.count(), func.coalesce(func.max(RUNS.c.id), 0), func.coalesce(func.max(finished), 0)
-    ).select_from(RUNS)
+    """A cheap token that changes whenever any process commits or undoes an import (or resets
+    the data)."""
     try:
         with engine.connect() as conn:
-            count, top_id, last = conn.execute(query).one()
+            return import_mark(conn)
     except DBAPIError as exc:
         if not inspect(engine).has_table(RUNS.name):
             raise SchemaMissing("the database has no invgov schema") from exc
         raise
-    return int(count), int(top_id), int(last)
 
 
 def import_history(engine: Engine, limit: int) -> list[dict[str, Any]]:
