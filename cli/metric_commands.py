@@ -25,7 +25,7 @@ from metrics.compute import reading
 from metrics.current import rows_at, rows_now
 from metrics.kpi_board import KpiTile, kpi_tiles
 from metrics.kpis import KPI_BY_METRIC, load_targets
-from metrics.refresh import backfill, rebuild, refresh
+from metrics.refresh import backfill, rebuild, refresh, run_refresh
 
 COLUMNS = (("metric", 28), ("dim", 12), ("key", 22), ("value", 12), ("n", 10), ("num", 10))
 
@@ -99,8 +99,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             raise CommandError("--backfill-weeks reads the app database; run it without --engine")
         report, kept = spark_refresh(args, now), 0
     else:
+        # a full rebuild is computed outside SQLite's write lock, then copied in
+        step = rebuild if args.full else refresh
+        report = run_refresh(get_engine(), lambda s: step(s, now=now), outside=args.full)
         with write_session(get_engine()) as session:
-            report = (rebuild if args.full else refresh)(session, now=now)
             kept = backfill(session, now=now, weeks=args.backfill_weeks)
     document = {**report.as_dict(), "backfilled_snapshot_rows": kept}
     if args.json:

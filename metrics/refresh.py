@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from core import outside_lock
+from core.db import write_session
 from core.settings import Settings
 from core.timeutil import utcnow
 from metrics.aggregates import (
@@ -84,6 +86,21 @@ REFRESHED_TABLES = (
     "metric_demand_days",
     "pending_refreshes",
 )
+
+
+T = TypeVar("T")
+
+
+def run_refresh(engine: Engine, work: Callable[[Session], T], *, outside: bool = True) -> T:
+    """Run a refresh or a rebuild: with `outside` on SQLite, computed outside the write lock and
+    copied in (core.outside_lock); otherwise, or when another writer committed meanwhile, in one
+    write transaction."""
+    if outside and outside_lock.serves(engine):
+        done, result = outside_lock.run_outside_lock(engine, REFRESHED_TABLES, work, "refresh")
+        if done:
+            return result  # done: the work ran and this is what it returned
+    with write_session(engine, purpose="refresh") as session:
+        return work(session)
 
 
 @dataclass

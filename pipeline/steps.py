@@ -34,7 +34,7 @@ from governance.errors import GovernanceError
 from governance.freeze import freeze_state, request_held_skus, settle_held_skus
 from governance.impact import ExceptionImpact
 from metrics.pending import pending_size
-from metrics.refresh import REFRESHED_TABLES, ImportRefresh, ParkedRefresh, finish_parked
+from metrics.refresh import ImportRefresh, ParkedRefresh, finish_parked, run_refresh
 from pipeline.reports import ImportOptions
 
 log = logging.getLogger(__name__)
@@ -173,9 +173,7 @@ def refresh(
     if progress is not None:
         progress(REFRESHING, 0, 1)
     try:
-        if not _refreshed_outside_lock(engine, parked):
-            with write_session(engine, purpose="refresh") as session:
-                finish_parked(session, parked)
+        run_refresh(engine, lambda session: finish_parked(session, parked), outside=_large(engine))
     except (DatabaseBusy, SQLAlchemyError):
         log.exception("the metric refresh after importing %s failed; it stays pending", file_name)
         return int((time.perf_counter() - started) * 1000), [REFRESH_LATE]
@@ -184,17 +182,12 @@ def refresh(
     return int((time.perf_counter() - started) * 1000), []
 
 
-def _refreshed_outside_lock(engine: Engine, parked: ParkedRefresh) -> bool:
-    """A large refresh on SQLite computed in a snapshot, holding the lock only to copy it in."""
+def _large(engine: Engine) -> bool:
+    """Whether the waiting notes are large enough to refresh outside the lock (SQLite)."""
     if not outside_lock.serves(engine):
         return False
     with read_session(engine) as session:
-        if pending_size(session.connection()) < OUTSIDE_LOCK_FROM:
-            return False
-    done, _report = outside_lock.run_outside_lock(
-        engine, REFRESHED_TABLES, lambda session: finish_parked(session, parked), "refresh"
-    )
-    return done
+        return pending_size(session.connection()) >= OUTSIDE_LOCK_FROM
 
 
 def detect_after(
