@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from core.schema import AuditEntry, ImportRun, KeptReading
+from core.schema import AuditEntry, KeptReading
 from metrics.touched import anything_between, import_mark
 
 KEPT = KeptReading.__table__
-RUNS = ImportRun.__table__
 AUDIT = AuditEntry.__table__
 # Audited records of governance itself: they change no row a reading reads. Any other audited
 # type (items, mappings, book systems, undone imports, and types added later) makes kept

@@ -40,9 +40,9 @@ from pipeline.reports import ImportOptions
 log = logging.getLogger(__name__)
 
 REFRESHING = "refreshing"  # the progress phase of the aggregate refresh after the write
-# Waiting notes at least this large (characters of their keys; a day's import at 200,000 orders
-# notes about 42,000) are refreshed outside the write lock: copying the aggregates costs less than
-# holding the lock for the whole computation.
+# Waiting notes at least this large (characters of their keys, about 2,800 orders: 600 orders
+# note about 42,000) are refreshed outside the write lock: copying the aggregates then costs less
+# than holding the lock for the whole computation.
 OUTSIDE_LOCK_FROM = 200_000
 REFRESH_LATE = (
     "the file is imported; the metrics could not be brought up to date just now and are "

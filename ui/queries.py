@@ -20,7 +20,7 @@ from core.timeutil import (
 from metrics.kpi_slices import filter_keys
 from metrics.touched import import_mark
 
-# A data-version token: (import runs, highest run id, latest finish in epoch seconds).
+# A data-version token: (import runs, highest run id, latest finish, latest undo; epoch seconds).
 DataVersion = tuple[int, int, int, int]
 
 RUNS = ImportRun.__table__
