@@ -15,6 +15,7 @@ from connectors.emitter import PreparedSourceFile
 from connectors.held_items import differing_values, drop_settled, held_fields, release_held
 from connectors.resolution import resolve_system_skus
 from connectors.system_records import store_system_records
+from core.engines import bulk_insert
 from core.schema import HeldItemChange, Item, ItemChange, QuarantinedRow, SkuMapping
 
 CHUNK_PARAMS = 900
@@ -180,7 +181,7 @@ def _write_inserts(
     session: Session, table: Table, rows: list[dict[str, Any]], progress: Progress | None
 ) -> None:
     for start in range(0, len(rows), WRITE_CHUNK):
-        session.execute(insert(table), rows[start : start + WRITE_CHUNK])
+        bulk_insert(session.connection(), table, rows[start : start + WRITE_CHUNK])
         if progress:
             progress("writing", min(start + WRITE_CHUNK, len(rows)), len(rows))
 

@@ -11,8 +11,9 @@ the supported ones.
 
 from __future__ import annotations
 
+import operator
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -83,7 +84,9 @@ class Percentiles(StrEnum):
 class BulkLoad(StrEnum):
     """The path that writes many rows into a table."""
 
-    EXECUTEMANY = "executemany"  # one INSERT with many parameter sets (a COPY path goes here)
+    EXECUTEMANY = "executemany"  # SQLAlchemy's executemany of one INSERT with many parameter sets
+    DRIVER_EXECUTEMANY = "driver_executemany"  # the driver's executemany of prepared tuples
+    COPY = "copy"  # PostgreSQL: COPY … FROM STDIN of prepared tuples
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ CAPABILITIES: dict[EngineKind, Capabilities] = {
         snapshot_isolation=None,  # a deferred BEGIN reads one WAL snapshot
         row_locks=False,
         percentiles=Percentiles.WINDOW_RANK,
-        bulk_load=BulkLoad.EXECUTEMANY,
+        bulk_load=BulkLoad.DRIVER_EXECUTEMANY,
         insert=sqlite.insert,
         online_backup=True,
         read_only=None,  # sources open the file read-only instead (see read_only_source)
@@ -129,7 +132,7 @@ CAPABILITIES: dict[EngineKind, Capabilities] = {
         snapshot_isolation="REPEATABLE READ",
         row_locks=True,
         percentiles=Percentiles.WINDOW_RANK,
-        bulk_load=BulkLoad.EXECUTEMANY,
+        bulk_load=BulkLoad.COPY,
         insert=postgresql.insert,
         online_backup=False,
         read_only="SET TRANSACTION READ ONLY",
@@ -332,17 +335,81 @@ def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
 
 
 def bulk_insert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], chunk: int = 5000
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], chunk: int = 5000
 ) -> int:
-    """Write many rows into a table by the engine's bulk-load path; rows written."""
-    from sqlalchemy import insert
+    """Write many new rows into a table by the engine's bulk-load path; rows written.
 
+    Every row has the first row's keys. The fast paths bind each value as SQLAlchemy would (the
+    column type's bind processor, Python-side defaults for the columns the rows leave out) and
+    hand the driver plain tuples, skipping SQLAlchemy's per-row parameter handling.
+    """
+    if not rows:
+        return 0
     path = capabilities(conn).bulk_load
-    if path is not BulkLoad.EXECUTEMANY:  # a new path (e.g. COPY) is one branch here
-        raise NotImplementedError(f"bulk load path {path}")
-    for start in range(0, len(rows), chunk):
-        conn.execute(insert(table), list(rows[start : start + chunk]))
+    if path is BulkLoad.EXECUTEMANY or _sql_defaults(table, rows[0]):
+        from sqlalchemy import insert
+
+        for start in range(0, len(rows), chunk):
+            conn.execute(insert(table), [dict(r) for r in rows[start : start + chunk]])
+        return len(rows)
+    columns, tuples = _driver_tuples(conn, table, rows)
+    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    target = conn.dialect.identifier_preparer.format_table(table)
+    if path is BulkLoad.COPY:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for values in tuples:
+                copy.write_row(values)
+        return len(rows)
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
+    for start in range(0, len(tuples), chunk * 10):
+        conn.exec_driver_sql(statement, tuples[start : start + chunk * 10])
     return len(rows)
+
+
+def _sql_defaults(table: Table, first: Mapping[str, Any]) -> bool:
+    """Whether a column the rows leave out has a default that is SQL (only SQLAlchemy writes it)."""
+    return any(
+        c.default is not None and c.default.is_clause_element
+        for c in table.columns
+        if c.key not in first
+    )
+
+
+def _driver_tuples(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and each row as a tuple of driver values, in that order."""
+    dialect = conn.dialect
+
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    given = list(rows[0])
+    # Python-side defaults (scalars, callables) of the columns the rows leave out; a sequence
+    # is the database's to apply.
+    defaults = [
+        c
+        for c in table.columns
+        if c.key not in given and c.default is not None and not c.default.is_sequence
+    ]
+    fixed = []
+    for column in defaults:
+        default = column.default
+        value = default.arg(None) if default.is_callable else default.arg  # type: ignore[union-attr,operator]
+        process = processor(column.key)
+        fixed.append(value if process is None else process(value))
+    processed = [(i, p) for i, p in enumerate(map(processor, given)) if p is not None]
+    pick = operator.itemgetter(*given)
+    tail = tuple(fixed)
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [pick(row)] if len(given) == 1 else list(pick(row))
+        for i, process in processed:
+            values[i] = process(values[i])
+        out.append((*values, *tail))
+    return [*given, *(c.key for c in defaults)], out
 
 
 def read_only_source_engine(url: URL) -> Engine:

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 SECONDS_PER_DAY = 86_400
 # 1970-01-01 was a Thursday; adding 3 makes Monday the start of each 7-day block.
 MONDAY_SHIFT_DAYS = 3
@@ -46,7 +47,7 @@ def to_epoch(value: datetime) -> int:
     """Epoch seconds of a datetime (naive means UTC), sub-seconds dropped."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return int((value - EPOCH) // timedelta(seconds=1))
+    return (value - EPOCH) // _SECOND  # floor division of timedeltas: an int
 
 
 def from_epoch(seconds: int) -> datetime:

@@ -30,7 +30,8 @@ def _large_order_lines(path: Path) -> None:
 
 
 def _writing_started(engine: Engine, db_url: str) -> Callable[[], bool]:
-    """A probe that turns true once the importer holds its write transaction and is inserting."""
+    """A probe that turns true once the importer holds its write transaction and is inserting
+    (on PostgreSQL: inside a COPY of the bulk-load path)."""
     if kind_of_url(engine.url) is EngineKind.SQLITE:
         wal = Path(engine.url.database + "-wal")
         return lambda: wal.exists() and wal.stat().st_size > 2_000_000
@@ -40,7 +41,7 @@ def _writing_started(engine: Engine, db_url: str) -> Callable[[], bool]:
         with watcher.connect() as conn:
             return bool(conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                "AND query ILIKE 'INSERT INTO order_lines%'"
+                "AND query ILIKE 'COPY order_lines%'"
             )).scalar())  # fmt: skip
 
     return active
