@@ -63,6 +63,7 @@ from metrics.touched import (
     ItemState,
     RowKeys,
     Touched,
+    Written,
     audit_mark,
     audited_changes,
     item_changes,
@@ -297,11 +298,15 @@ class ImportRefresh:
 
     @classmethod
     def begin(
-        cls, session: Session, rows_by_entity: dict[str, list[dict[str, Any]]]
+        cls,
+        session: Session,
+        rows_by_entity: dict[str, list[dict[str, Any]]],
+        written: Written | None = None,
     ) -> ImportRefresh:
-        """Before the rows are applied: note the weeks they touch now (old values included)."""
+        """Before the rows are applied: note the weeks they touch now (old values included);
+        `written` is `written_keys(rows_by_entity)` when read before the write transaction."""
         conn = session.connection()
-        keys = row_keys(conn, rows_by_entity)
+        keys = row_keys(conn, rows_by_entity, written)
         state = load_state(conn)
         chosen = effective_settings(conn)
         if state is None or state.settings_key != settings_key(chosen):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -106,6 +106,13 @@ class RowKeys:
     whole: set[Family] = field(default_factory=set)  # too many keys to look up: every week
 
 
+class Written(NamedTuple):
+    """The keys of an import's rows as read from them, and its shipments' ids."""
+
+    keys: RowKeys
+    shipment_ids: set[str]
+
+
 # Per entity: the RowKeys set its rows add to, and the column holding that key.
 KEY_COLUMNS: dict[str, tuple[str, str]] = {
     "cycle_counts": ("count_ids", "count_id"),
@@ -122,9 +129,9 @@ def _values(rows: list[dict[str, Any]], name: str) -> set[str]:
     return {str(row[name]) for row in rows if row.get(name) is not None}
 
 
-def row_keys(conn: Connection, rows_by_entity: dict[str, list[dict[str, Any]]]) -> RowKeys:
-    """The keys of the written rows; a shipment also names the order it belonged to before."""
-    keys = RowKeys()
+def written_keys(rows_by_entity: dict[str, list[dict[str, Any]]]) -> Written:
+    """The keys of the rows to write, read from the rows alone (so before any transaction)."""
+    keys, shipment_ids = RowKeys(), set()
     for entity, rows in rows_by_entity.items():
         keys.stock = keys.stock or entity in STOCK_ENTITIES
         if entity in KEY_COLUMNS:
@@ -134,10 +141,21 @@ def row_keys(conn: Connection, rows_by_entity: dict[str, list[dict[str, Any]]]) 
             keys.unknown = True
         if entity == "shipments":
             shipment_ids = _values(rows, "shipment_id")
-            if len(shipment_ids) > LOOKUP_LIMIT:
-                keys.whole.add(Family.ORDERS)
-            else:
-                keys.order_ids |= _old_shipment_orders(conn, shipment_ids)
+    return Written(keys, shipment_ids)
+
+
+def row_keys(
+    conn: Connection,
+    rows_by_entity: dict[str, list[dict[str, Any]]],
+    written: Written | None = None,
+) -> RowKeys:
+    """The keys of the written rows; a shipment also names the order it belonged to before
+    (`written`: the rows' own keys, when read beforehand; they are used up here)."""
+    keys, shipment_ids = written or written_keys(rows_by_entity)
+    if len(shipment_ids) > LOOKUP_LIMIT:
+        keys.whole.add(Family.ORDERS)
+    elif shipment_ids:
+        keys.order_ids |= _old_shipment_orders(conn, shipment_ids)
     return keys
 
 

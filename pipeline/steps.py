@@ -35,6 +35,7 @@ from governance.freeze import freeze_state, request_held_skus, settle_held_skus
 from governance.impact import ExceptionImpact
 from metrics.pending import pending_size
 from metrics.refresh import ImportRefresh, ParkedRefresh, finish_parked, run_refresh
+from metrics.touched import Written, written_keys
 from pipeline.reports import ImportOptions
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,11 @@ def apply_file(
     actor: str | None,
     progress: Progress | None,
     started: float,
+    written: Written | None = None,
 ) -> Applied:
     """Write a prepared file in the caller's transaction: its run, rows, held SKUs, and a note of
     what it touched; `finish_parked` then refreshes the aggregates (after the commit, or in the
-    same transaction for a dry run)."""
+    same transaction for a dry run). `written`: the rows' keys, read before the transaction."""
     started_at = utcnow()
     run = ImportRun(
         source=prepared.source,
@@ -120,7 +122,7 @@ def apply_file(
     session.add(run)
     session.flush()
     touched = {b.spec.name: list(b.rows.values()) for b in prepared.batches}
-    refresh = ImportRefresh.begin(session, touched)
+    refresh = ImportRefresh.begin(session, touched, written)
     frozen = freeze_state(session).active  # read in the write transaction: no race
     counts = apply_prepared(
         session,
@@ -159,9 +161,11 @@ def write(
     progress: Progress | None,
     started: float,
 ) -> Applied:
-    """Step 2: the file's rows and its note, committed in one write transaction."""
+    """Step 2: the file's rows and its note, committed in one write transaction (the rows' keys
+    are read before it, outside the write lock)."""
+    written = written_keys({b.spec.name: list(b.rows.values()) for b in prepared.batches})
     with write_session(engine, purpose="import") as session:
-        return apply_file(session, path, prepared, owners, actor, progress, started)
+        return apply_file(session, path, prepared, owners, actor, progress, started, written)
 
 
 def refresh(
