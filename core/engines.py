@@ -352,19 +352,20 @@ def bulk_insert(
         for start in range(0, len(rows), chunk):
             conn.execute(insert(table), [dict(r) for r in rows[start : start + chunk]])
         return len(rows)
-    columns, tuples = _driver_tuples(conn, table, rows)
-    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    binding = _Binding.of(conn, table, rows[0])
+    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in binding.columns)
     target = conn.dialect.identifier_preparer.format_table(table)
     if path is BulkLoad.COPY:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-            for values in tuples:
-                copy.write_row(values)
+            for start in range(0, len(rows), chunk):
+                for values in binding.tuples(rows[start : start + chunk]):
+                    copy.write_row(values)
         return len(rows)
-    marks = ", ".join("?" for _ in columns)
+    marks = ", ".join("?" for _ in binding.columns)
     statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
-    for start in range(0, len(tuples), chunk * 10):
-        conn.exec_driver_sql(statement, tuples[start : start + chunk * 10])
+    for start in range(0, len(rows), chunk):
+        conn.exec_driver_sql(statement, binding.tuples(rows[start : start + chunk]))
     return len(rows)
 
 
@@ -377,39 +378,53 @@ def _sql_defaults(table: Table, first: Mapping[str, Any]) -> bool:
     )
 
 
-def _driver_tuples(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The column names and each row as a tuple of driver values, in that order."""
-    dialect = conn.dialect
+@dataclass(frozen=True)
+class _Binding:
+    """How rows with one set of keys become driver tuples: the columns, in order, the bind
+    processors of the given ones, and the bound defaults of the columns the rows leave out."""
 
-    def processor(name: str) -> Callable[[Any], Any] | None:
-        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    columns: tuple[str, ...]
+    pick: Callable[[Mapping[str, Any]], Any]
+    single: bool  # one given column: `pick` returns a value, not a tuple
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]
+    tail: tuple[Any, ...]
 
-    given = list(rows[0])
-    # Python-side defaults (scalars, callables) of the columns the rows leave out; a sequence
-    # is the database's to apply.
-    defaults = [
-        c
-        for c in table.columns
-        if c.key not in given and c.default is not None and not c.default.is_sequence
-    ]
-    fixed = []
-    for column in defaults:
-        default = column.default
-        value = default.arg(None) if default.is_callable else default.arg  # type: ignore[union-attr,operator]
-        process = processor(column.key)
-        fixed.append(value if process is None else process(value))
-    processed = [(i, p) for i, p in enumerate(map(processor, given)) if p is not None]
-    pick = operator.itemgetter(*given)
-    tail = tuple(fixed)
-    out: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = [pick(row)] if len(given) == 1 else list(pick(row))
-        for i, process in processed:
-            values[i] = process(values[i])
-        out.append((*values, *tail))
-    return [*given, *(c.key for c in defaults)], out
+    @classmethod
+    def of(cls, conn: Connection, table: Table, first: Mapping[str, Any]) -> _Binding:
+        """The binding of rows with `first`'s keys into `table` on this connection's dialect."""
+        dialect = conn.dialect
+
+        def processor(name: str) -> Callable[[Any], Any] | None:
+            return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+        given = list(first)
+        # Python-side defaults (scalars, callables) of the columns the rows leave out; a
+        # sequence is the database's to apply.
+        defaults = [
+            c
+            for c in table.columns
+            if c.key not in given and c.default is not None and not c.default.is_sequence
+        ]
+        tail = []
+        for column in defaults:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[union-attr,operator]
+            process = processor(column.key)
+            tail.append(value if process is None else process(value))
+        processed = tuple((i, p) for i, p in enumerate(map(processor, given)) if p is not None)
+        columns = (*given, *(c.key for c in defaults))
+        return cls(columns, operator.itemgetter(*given), len(given) == 1, processed, tuple(tail))
+
+    def tuples(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Each row as a tuple of driver values, in `columns` order."""
+        pick, processed, tail = self.pick, self.processed, self.tail
+        out: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = [pick(row)] if self.single else list(pick(row))
+            for i, process in processed:
+                values[i] = process(values[i])
+            out.append((*values, *tail))
+        return out
 
 
 def read_only_source_engine(url: URL) -> Engine:
