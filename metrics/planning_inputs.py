@@ -68,14 +68,24 @@ class DemandBefore:
 
 
 def demand_before(
-    conn: Connection, at: datetime, settings: Settings, order_ids: set[str]
+    conn: Connection,
+    at: datetime,
+    settings: Settings,
+    order_ids: set[str],
+    earlier: DemandBefore | None = None,
 ) -> DemandBefore:
-    """Look up the parts of the orders an import is about to write (run before it applies)."""
-    if not order_ids:
-        return DemandBefore(at, frozenset())
-    with key_list(conn, order_ids) as listed:
-        units = contributions(conn, at, settings, listed.keys())
-    return DemandBefore(at, frozenset(order_ids), units)
+    """Look up the parts of the orders an import is about to write (run before it applies).
+
+    `earlier`: the parts a batch's earlier files looked up at the same instant. Their orders are
+    not looked up again: an order's part changes only with its own rows (orders, lines), so the
+    first file of the batch to name it saw it as the aggregates last did."""
+    known = earlier.order_ids if earlier is not None else frozenset()
+    units = Counter(earlier.units) if earlier is not None else Counter()
+    new = set(order_ids) - known
+    if new:
+        with key_list(conn, new) as listed:
+            units.update(contributions(conn, at, settings, listed.keys()))
+    return DemandBefore(at, known | new, units)
 
 
 def _moved_orders(conn: Connection, start: int, end: int, days: int, written: KeyList) -> KeyList:

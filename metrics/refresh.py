@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -235,14 +235,14 @@ def refresh(
     touched: Touched | None = None,
     settings: Settings | None = None,
     demand: DemandBefore | None = None,
-    own_note: int | None = None,
+    own_notes: Collection[int] = (),
 ) -> RefreshReport:
     """Bring the aggregates to max(now, state's as_of): touched weeks plus what happened since,
     and what every pending import's note says it touched.
 
     `demand` holds the demand days of the touched orders before an import wrote them (without
-    it, touched orders make the demand days be recomputed whole); it is used only when the one
-    note taken in is that import's (`own_note`)."""
+    it, touched orders make the demand days be recomputed whole); it is used only when every
+    note taken in is one it covers (`own_notes`: the import's, and its batch's earlier files')."""
     started = time.perf_counter()
     conn = session.connection()
     chosen = settings or effective_settings(conn)
@@ -253,7 +253,7 @@ def refresh(
         return rebuild(session, now=now, settings=chosen)
     if parked is not None and parked.items is None:
         return rebuild(session, now=max(now, parked.noted_at), settings=chosen)
-    if notes and notes != [own_note]:
+    if notes and not set(notes) <= set(own_notes):
         demand = None  # another import's orders are among the touched: their parts are unknown
     as_of = max(now, state.as_of, parked.noted_at if parked else now)
     work = Touched().merge(touched or Touched())
@@ -290,11 +290,13 @@ class ImportRefresh:
         before: Touched,
         items: dict[str, ItemState] | None,
         demand: DemandBefore | None = None,
+        covers: tuple[int, ...] = (),
     ):
         self.keys = keys
         self.before = before
         self.items = items  # ABC class and created_at before; None: no state yet, rebuild at finish
         self.demand = demand  # the written orders' demand days before
+        self.covers = covers  # the earlier notes (of a batch) whose orders `demand` covers too
 
     @classmethod
     def begin(
@@ -302,19 +304,26 @@ class ImportRefresh:
         session: Session,
         rows_by_entity: dict[str, list[dict[str, Any]]],
         written: Written | None = None,
+        earlier: ParkedRefresh | None = None,
     ) -> ImportRefresh:
         """Before the rows are applied: note the weeks they touch now (old values included);
-        `written` is `written_keys(rows_by_entity)` when read before the write transaction."""
+        `written` is `written_keys(rows_by_entity)` when read before the write transaction,
+        `earlier` the pending refresh of the batch's previous file (its orders' demand days)."""
         conn = session.connection()
         keys = row_keys(conn, rows_by_entity, written)
         state = load_state(conn)
         chosen = effective_settings(conn)
         if state is None or state.settings_key != settings_key(chosen):
             return cls(keys, Touched(), None)
-        demand = None
+        demand, covers = None, ()
         if len(keys.order_ids) <= LOOKUP_LIMIT and Family.ORDERS not in keys.whole:
-            demand = demand_before(conn, state.as_of, chosen, keys.order_ids)
-        return cls(keys, touched_by_keys(conn, keys), _items(conn, keys), demand)
+            prior = earlier.demand if earlier is not None else None
+            if prior is not None and prior.at == state.as_of:
+                covers = earlier.covers  # type: ignore[union-attr]
+            else:
+                prior = None
+            demand = demand_before(conn, state.as_of, chosen, keys.order_ids, prior)
+        return cls(keys, touched_by_keys(conn, keys), _items(conn, keys), demand, covers)
 
     def finish(self, session: Session, *, now: datetime) -> RefreshReport:
         """After the rows are applied: recompute the aggregates of every touched week."""
@@ -327,16 +336,19 @@ class ImportRefresh:
     def park(self, session: Session, *, run_id: int | None, now: datetime) -> ParkedRefresh:
         """After the rows are applied: note what they touched, for a refresh after the commit."""
         parked = Parked(self.keys, self.before, self.items, now)
-        return ParkedRefresh(note(session.connection(), parked, run_id), now, self.demand)
+        note_id = note(session.connection(), parked, run_id)
+        return ParkedRefresh(note_id, now, self.demand, (*self.covers, note_id))
 
 
 @dataclass(frozen=True)
 class ParkedRefresh:
-    """An import's pending refresh: its note, its instant, its orders' demand days before."""
+    """An import's pending refresh: its note, its instant, its orders' demand days before, and
+    the notes whose orders those demand days cover (its own, and its batch's earlier files')."""
 
     note_id: int
     now: datetime
     demand: DemandBefore | None
+    covers: tuple[int, ...] = ()
 
 
 def finish_parked(session: Session, parked: ParkedRefresh) -> RefreshReport | None:
@@ -346,7 +358,7 @@ def finish_parked(session: Session, parked: ParkedRefresh) -> RefreshReport | No
     lock_state(conn)
     if not is_pending(conn, parked.note_id):
         return None
-    return refresh(session, now=parked.now, demand=parked.demand, own_note=parked.note_id)
+    return refresh(session, now=parked.now, demand=parked.demand, own_notes=parked.covers)
 
 
 def touched_after(conn: Connection, parked: Parked) -> Touched:

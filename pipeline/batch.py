@@ -44,6 +44,11 @@ class ImportBatch:
         self.refreshes[id(engine)] = (engine, file_name, parked)
         self.detections.append((engine, run_id, actor))
 
+    def pending(self, engine: Engine) -> ParkedRefresh | None:
+        """The deferred refresh of this batch's latest file on that database, if any."""
+        kept = self.refreshes.get(id(engine))
+        return kept[2] if kept is not None else None
+
     def finish(self) -> None:
         """Run the deferred steps: one refresh per database, then one detection per database."""
         started = time.perf_counter()

@@ -69,7 +69,8 @@ def import_file(
         return _refused(path, source, TOO_BIG)
     try:
         with lock_wait_notices(_waiting(path, progress)):
-            applied = steps.write(engine, path, prepared, owners, actor, progress, started)
+            earlier = batch.pending(engine) if batch is not None else None
+            applied = steps.write(engine, path, prepared, owners, actor, progress, started, earlier)
             if batch is not None:
                 batch.defer(engine, path.name, applied.refresh, applied.run_id, actor)
                 refresh_ms, late, impact = 0, [], None

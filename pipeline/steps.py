@@ -104,10 +104,12 @@ def apply_file(
     progress: Progress | None,
     started: float,
     written: Written | None = None,
+    earlier: ParkedRefresh | None = None,
 ) -> Applied:
     """Write a prepared file in the caller's transaction: its run, rows, held SKUs, and a note of
     what it touched; `finish_parked` then refreshes the aggregates (after the commit, or in the
-    same transaction for a dry run). `written`: the rows' keys, read before the transaction."""
+    same transaction for a dry run). `written`: the rows' keys, read before the transaction;
+    `earlier`: the pending refresh of the batch's previous file, if any."""
     started_at = utcnow()
     run = ImportRun(
         source=prepared.source,
@@ -122,7 +124,7 @@ def apply_file(
     session.add(run)
     session.flush()
     touched = {b.spec.name: list(b.rows.values()) for b in prepared.batches}
-    refresh = ImportRefresh.begin(session, touched, written)
+    refresh = ImportRefresh.begin(session, touched, written, earlier)
     frozen = freeze_state(session).active  # read in the write transaction: no race
     counts = apply_prepared(
         session,
@@ -160,12 +162,15 @@ def write(
     actor: str | None,
     progress: Progress | None,
     started: float,
+    earlier: ParkedRefresh | None = None,
 ) -> Applied:
     """Step 2: the file's rows and its note, committed in one write transaction (the rows' keys
-    are read before it, outside the write lock)."""
+    are read before it, outside the write lock); `earlier` as for apply_file."""
     written = written_keys({b.spec.name: list(b.rows.values()) for b in prepared.batches})
     with write_session(engine, purpose="import") as session:
-        return apply_file(session, path, prepared, owners, actor, progress, started, written)
+        return apply_file(
+            session, path, prepared, owners, actor, progress, started, written, earlier
+        )
 
 
 def refresh(

@@ -12,6 +12,7 @@ from raw rows, and an incremental history must leave the same aggregates as a fu
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import random
@@ -676,3 +677,41 @@ def test_an_imports_refresh_taken_in_by_another_has_nothing_left(
         assert finish_parked(session, parked[0]) is None
     assert _pending(engine) == []
     assert_current(engine)
+
+
+def test_a_batchs_orders_move_the_demand_days_in_place(
+    db_url: str, tmp_path: Path, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orders, lines and shipments imported as one batch: the batch's one refresh shifts the kept
+    demand days (each file looked up only the orders no earlier file named) instead of
+    recomputing them, and every aggregate equals raw rows and a full rebuild."""
+    import metrics.planning_inputs as planning_inputs
+
+    engine = get_engine(db_url)
+    scenario.change()
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    tables = scenario.tables("orders", "order_lines", "shipments")
+    for entity, (header, rows) in tables.items():
+        with (folder / f"{entity}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header.split(","))
+            writer.writerows(rows)
+    rebuilt: list[datetime] = []
+    real = planning_inputs.rebuild_demand_days
+    monkeypatch.setattr(
+        planning_inputs,
+        "rebuild_demand_days",
+        lambda conn, ctx: (rebuilt.append(ctx.as_of), real(conn, ctx))[1],
+    )
+    with pipeline.import_batch() as batch:
+        files = [folder / f"{name}.csv" for name in ("orders", "order_lines", "shipments")]
+        reports = pipeline.import_paths(files, "canonical", engine=engine, batch=batch)
+    assert [r.status for r in reports] == ["committed"] * 3
+    assert _pending(engine) == []
+    assert rebuilt == []  # shifted in place
+    incremental = stored_tables(engine)
+    as_of = assert_current(engine)
+    with write_session(engine) as session:
+        rebuild(session, now=as_of)
+    assert stored_tables(engine) == incremental
