@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from connectors.batch import Batch, PreparedFile, Progress, QuarantineEntry
@@ -90,9 +91,10 @@ def prepare_canonical(
     item_extra = ("attributes", *(n for n in ITEM_TYPED_ATTRIBUTES if n in extras))
     batch = Batch(spec, carried + (item_extra if spec.name == "items" else ()))
     positions = {name: i for i, name in enumerate(table.header) if name}
+    plan = _plan(spec, carried, positions)
     for done, record in enumerate(table.records, start=1):
         try:
-            batch.add(_parse_record(record, spec, carried, extras, positions, len(table.header)))
+            batch.add(_parse_record(record, spec, plan, extras, positions, len(table.header)))
         except RowError as exc:
             prepared.quarantine.append(
                 QuarantineEntry(record.line, table.raw_text(record), str(exc), spec.name)
@@ -104,10 +106,31 @@ def prepare_canonical(
     return prepared
 
 
+# Per carried column: its name, position in the file, parser, and what an empty cell means
+# (a reason to refuse the row, None to store NULL, ABSENT to leave the field out).
+ABSENT = ""
+Column = tuple[str, int, Callable[[str], Any], str | None]
+
+
+def _plan(spec: EntitySpec, carried: tuple[str, ...], positions: dict[str, int]) -> list[Column]:
+    """How each carried column of a file is read (worked out once per file, not per row)."""
+    absent = EMPTY_MEANS_ABSENT.get(spec.name, set())
+    plan: list[Column] = []
+    for name in carried:
+        if name in spec.key:
+            empty: str | None = f"missing key field {name}"
+        elif name in spec.required:
+            empty = f"missing required field {name}"
+        else:
+            empty = ABSENT if name in absent else None
+        plan.append((name, positions[name], spec.parsers[name], empty))
+    return plan
+
+
 def _parse_record(
     record: Record,
     spec: EntitySpec,
-    carried: tuple[str, ...],
+    plan: list[Column],
     extras: list[str],
     positions: dict[str, int],
     width: int,
@@ -116,19 +139,16 @@ def _parse_record(
     if len(cells) != width and not (len(cells) > width and not "".join(cells[width:]).strip()):
         raise RowError(f"{len(cells)} fields where the header has {width}")
     row: dict[str, Any] = {}
-    absent = EMPTY_MEANS_ABSENT.get(spec.name, set())
-    for name in carried:
-        raw = cells[positions[name]].strip()
+    for name, position, parse, empty in plan:
+        raw = cells[position].strip()
         if not raw:
-            if name in spec.key:
-                raise RowError(f"missing key field {name}")
-            if name in spec.required:
-                raise RowError(f"missing required field {name}")
-            if name not in absent:
+            if empty:
+                raise RowError(empty)
+            if empty is None:
                 row[name] = None
             continue
         try:
-            row[name] = spec.parsers[name](raw)
+            row[name] = parse(raw)
         except RowError as exc:
             raise RowError(f"{name}: {exc}") from None
     if spec.name == "items":

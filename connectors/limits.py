@@ -30,14 +30,15 @@ def _checks(entity: str) -> dict[str, Check]:
 def check_limits(entity: str, row: dict[str, Any]) -> None:
     """RowError naming the first column whose value the database cannot hold or that is out of bounds."""
     checks = _checks(entity)
-    bound = get_settings().max_quantity
     for name, value in row.items():
+        if value is None:
+            continue
         check = checks.get(name)
-        if check is None or value is None:
+        if check is None:
             continue
         reason = check(name, value)
         if reason is None and name in QUANTITIES:
-            reason = quantity_problem(name, value, bound)
+            reason = quantity_problem(name, value, get_settings().max_quantity)
         if reason:
             raise RowError(reason)
 
