@@ -229,7 +229,7 @@ def _records(text: str, delimiter: str, file_name: str) -> Iterator[tuple[int, R
             start, previous_end = previous_end + 1, reader.line_num
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
-            yield start, Record(line=start, end_line=previous_end, cells=tuple(cells))
+            yield start, Record(start, previous_end, tuple(cells))
     except csv.Error as exc:
         raise FileRefused(
             file_name,
