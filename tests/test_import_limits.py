@@ -55,9 +55,9 @@ def test_quantities_beyond_the_column_or_the_bound_are_quarantined(
     assert (report.read, report.inserted, report.quarantined) == (9, 2, 7)
     beyond = "is beyond the largest quantity accepted (±1,000,000,000, setting INVGOV_MAX_QUANTITY)"
     assert _reasons(engine) == {
-        3: "quantity 9223372036854775808 is outside what a INTEGER column holds "
+        3: "quantity 9223372036854775808 is outside what an INTEGER column holds "
         "(-2,147,483,648 to 2,147,483,647)",
-        4: "quantity 2147483648 is outside what a INTEGER column holds "
+        4: "quantity 2147483648 is outside what an INTEGER column holds "
         "(-2,147,483,648 to 2,147,483,647)",
         5: f"quantity 1000000001 {beyond}",
         6: f"quantity -1000000001 {beyond}",
@@ -191,7 +191,7 @@ def test_source_formats_quarantine_out_of_range_values_too(engine: Engine, tmp_p
     )
     assert report.ok and (report.inserted, report.quarantined) == (1, 2)
     reasons = _reasons(engine)
-    assert reasons[3].startswith("quantity 4294967296 is outside what a INTEGER column holds")
+    assert reasons[3].startswith("quantity 4294967296 is outside what an INTEGER column holds")
     assert reasons[4] == "quantity: not a whole number: '\uff15'"
 
 

@@ -41,9 +41,11 @@ class Limit:
 
 
 def _integer(low: int, high: int, kind: str) -> Limit:
+    article = "an" if kind[0] in "AEIOU" else "a"
+
     def check(name: str, value: Any) -> str | None:
         if isinstance(value, int) and not low <= value <= high:
-            return f"{name} {value} is outside what a {kind} column holds ({low:,} to {high:,})"
+            return f"{name} {value} is outside what {article} {kind} column holds ({low:,} to {high:,})"
         return None
 
     return Limit(f"{kind}, {low:,} to {high:,}", check)
